@@ -1,0 +1,25 @@
+#pragma once
+// State dicts in the reference order and naming (spec networks.md §2.4): depth-first, each
+// module's parameters, then its buffers, then its children. Files are torch.load-compatible
+// (torch::pickle_save of a str -> Tensor dict), so weights move to and from Python.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <torch/nn/module.h>
+
+namespace natsbench::model {
+
+using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
+
+NamedTensors state_dict(const torch::nn::Module& module);
+
+// Atomic write; Python reads it with torch.load(path).
+void save_state_dict(const torch::nn::Module& module, const std::string& path);
+
+// Loads a file written by save_state_dict or by Python's torch.save(net.state_dict(), path)
+// (a `module.` prefix is accepted). Every key must be present with the same shape; throws
+// Error naming the file and the first mismatching key.
+void load_state_dict(torch::nn::Module& module, const std::string& path);
+
+}  // namespace natsbench::model

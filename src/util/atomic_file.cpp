@@ -1,0 +1,59 @@
+#include "natsbench/util/atomic_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "natsbench/util/error.h"
+
+namespace natsbench {
+
+namespace {
+std::string errno_text() { return std::strerror(errno); }
+}  // namespace
+
+void write_file_atomic(const std::string& path, std::string_view contents) {
+  std::string temp = path + ".tmp.XXXXXX";
+  const int fd = ::mkstemp(temp.data());
+  if (fd < 0) throw Error("cannot write '" + path + "': " + errno_text());
+  const char* data = contents.data();
+  std::size_t left = contents.size();
+  while (left > 0) {
+    const ssize_t written = ::write(fd, data, left);
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      const auto reason = errno_text();
+      ::close(fd);
+      ::unlink(temp.c_str());
+      throw Error("cannot write '" + path + "': " + reason);
+    }
+    data += written;
+    left -= static_cast<std::size_t>(written);
+  }
+  if (::fchmod(fd, 0644) != 0 || ::fsync(fd) != 0 || ::close(fd) != 0) {
+    const auto reason = errno_text();
+    ::unlink(temp.c_str());
+    throw Error("cannot write '" + path + "': " + reason);
+  }
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    const auto reason = errno_text();
+    ::unlink(temp.c_str());
+    throw Error("cannot write '" + path + "': " + reason);
+  }
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("cannot read '" + path + "': " + errno_text());
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) throw Error("cannot read '" + path + "': I/O error");
+  return buffer.str();
+}
+
+}  // namespace natsbench

@@ -1,0 +1,33 @@
+#pragma once
+// Shared pieces of the thin CLI layer: subcommand registration and JSON output.
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "natsbench/space/arch.h"
+#include "natsbench/util/error.h"
+
+namespace natsbench::cli {
+
+// A subcommand adds its options to `app` and returns the action to run once parsing succeeded.
+using Action = std::function<int()>;
+Action add_arch_command(CLI::App& app);
+Action add_cost_command(CLI::App& app);
+Action add_weights_command(CLI::App& app);
+
+// --space plus one of --index N / --arch STR, shared by the commands that take one candidate.
+struct CandidateOptions {
+  std::string space, index, arch;
+  CLI::Option* index_option = nullptr;
+  CLI::Option* arch_option = nullptr;
+  void add_to(CLI::App& cmd);
+  ArchConfig resolve() const;  // throws ArgError
+};
+
+// Prints compact JSON on one line (doubles in shortest round-trip form).
+void print_json(const nlohmann::json& value);
+
+std::string version_string();
+
+}  // namespace natsbench::cli

@@ -1,0 +1,48 @@
+// natsbench weights --space S (--index N | --arch STR) --dataset D --seed S --out FILE
+#include <memory>
+
+#include <torch/torch.h>
+
+#include "cli_common.h"
+#include "natsbench/model/network.h"
+#include "natsbench/model/state_dict.h"
+
+namespace natsbench::cli {
+
+Action add_weights_command(CLI::App& app) {
+  struct Options {
+    CandidateOptions candidate;
+    std::string dataset, out;
+    std::int64_t seed = 0;
+  };
+  auto options = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand(
+      "weights",
+      "Write the initial weights of a candidate after torch::manual_seed(seed), as a "
+      "torch.load-compatible state dict with the reference key names");
+  options->candidate.add_to(*cmd);
+  cmd->add_option("--dataset", options->dataset,
+                  "cifar10-valid, cifar10, cifar100 or ImageNet16-120")
+      ->required();
+  cmd->add_option("--seed", options->seed, "Seed given to torch::manual_seed")->required();
+  cmd->add_option("--out", options->out, "Output file (written atomically)")->required();
+  return [options]() {
+    const ArchConfig arch = options->candidate.resolve();
+    const DatasetInfo& dataset = dataset_info(options->dataset);
+    if (options->seed < 0) {
+      throw ArgError("--seed " + std::to_string(options->seed) + ": expected a non-negative seed");
+    }
+    torch::manual_seed(static_cast<std::uint64_t>(options->seed));
+    auto network = model::make_network(arch, dataset.num_classes);
+    model::save_state_dict(*network, options->out);
+    print_json({{"index", arch.index},
+                {"arch", arch.arch_str},
+                {"dataset", dataset.name},
+                {"seed", options->seed},
+                {"entries", model::state_dict(*network).size()},
+                {"path", options->out}});
+    return 0;
+  };
+}
+
+}  // namespace natsbench::cli

@@ -1,0 +1,64 @@
+// natsbench: the command-line front end. Each subcommand parses its arguments, calls one stage
+// of the library and prints JSON. Errors become one line on stderr:
+//   exit 2  bad argument or input (ArgError, unparsable command line)
+//   exit 1  any other failure (I/O, runtime)
+#include <iostream>
+#include <map>
+
+#include "cli_common.h"
+#include "natsbench/util/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"natsbench: the NATS-Bench search spaces, networks and benchmark files in C++",
+               "natsbench"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", natsbench::cli::version_string());
+
+  std::map<CLI::App*, natsbench::cli::Action> actions;
+  const auto add = [&](natsbench::cli::Action (*factory)(CLI::App&)) {
+    const auto before = app.get_subcommands({}).size();
+    auto action = factory(app);
+    actions.emplace(app.get_subcommands({}).at(before), std::move(action));
+  };
+  add(natsbench::cli::add_arch_command);
+  add(natsbench::cli::add_cost_command);
+  add(natsbench::cli::add_weights_command);
+
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string known;
+    bool found = false;
+    for (auto* sub : app.get_subcommands({})) {
+      known += (known.empty() ? "" : ", ") + sub->get_name();
+      found = found || sub->get_name() == argv[1];
+    }
+    if (!found) {
+      std::cerr << "natsbench: error: unknown command '" << argv[1] << "': expected one of "
+                << known << '\n';
+      return 2;
+    }
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "natsbench: error: " << e.what() << " (see natsbench --help)\n";
+    return 2;
+  }
+
+  try {
+    for (auto* sub : app.get_subcommands()) return actions.at(sub)();
+    return 2;
+  } catch (const natsbench::ArgError& e) {
+    std::cerr << "natsbench: error: " << e.what() << '\n';
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "natsbench: error: " << e.what() << '\n';
+    return 1;
+  }
+}
