@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs what natsbench needs on Debian 12 (only what is missing; silent when everything is
+# there) and configures + builds it into build/ (Release).
+#   NATSBENCH_BUILD_DIR   build directory (default: build)
+#   NATSBENCH_JOBS        parallel compile jobs (default: number of cores)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build_dir="${NATSBENCH_BUILD_DIR:-$root/build}"
+jobs="${NATSBENCH_JOBS:-$(nproc)}"
+
+packages=(
+  g++ cmake ninja-build ccache pkg-config
+  libtorch-dev           # CPU LibTorch 1.13
+  libyaml-cpp-dev libspdlog-dev libfmt-dev catch2 libbz2-dev libcli11-dev nlohmann-json3-dev
+  python3 python3-numpy python3-pip python3-torch  # independent reference clients in tests
+  clang                  # libFuzzer target
+)
+missing=()
+for pkg in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq \
+    "${missing[@]}" >/dev/null
+fi
+
+# The original model code, unpacked without its dependencies, for the init-equality test.
+pydeps="$root/.deps/python"
+if [ ! -d "$pydeps/xautodl" ]; then
+  wheels="$(mktemp -d)"
+  if /usr/bin/python3 -m pip download --quiet --no-deps --dest "$wheels" xautodl==1.0.0 \
+       >/dev/null 2>&1; then
+    mkdir -p "$pydeps"
+    /usr/bin/python3 -m zipfile -e "$wheels"/xautodl-*.whl "$pydeps"
+  else
+    echo "setup: warning: could not download xautodl from PyPI; its comparison test will skip"
+  fi
+  rm -rf "$wheels"
+fi
+
+export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}"
+if [ ! -f "$build_dir/build.ninja" ]; then
+  cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+fi
+cmake --build "$build_dir" -j "$jobs" | grep -v '^\[' || true
+test -x "$build_dir/natsbench" || { echo "setup: build failed" >&2; exit 1; }
