@@ -28,19 +28,22 @@ if [ "${#missing[@]}" -gt 0 ]; then
     "${missing[@]}" >/dev/null
 fi
 
-# The original model code, unpacked without its dependencies, for the init-equality test.
+# Independent clients for the tests, unpacked without their dependencies: the original model
+# code (xautodl) and the official query API (nats_bench, needs only numpy).
 pydeps="$root/.deps/python"
-if [ ! -d "$pydeps/xautodl" ]; then
+for wheel in xautodl==1.0.0 nats_bench==1.8; do
+  module="${wheel%%==*}"
+  [ -d "$pydeps/$module" ] && continue
   wheels="$(mktemp -d)"
-  if /usr/bin/python3 -m pip download --quiet --no-deps --dest "$wheels" xautodl==1.0.0 \
+  if /usr/bin/python3 -m pip download --quiet --no-deps --dest "$wheels" "$wheel" \
        >/dev/null 2>&1; then
     mkdir -p "$pydeps"
-    /usr/bin/python3 -m zipfile -e "$wheels"/xautodl-*.whl "$pydeps"
+    /usr/bin/python3 -m zipfile -e "$wheels"/*.whl "$pydeps"
   else
-    echo "setup: warning: could not download xautodl from PyPI; its comparison test will skip"
+    echo "setup: warning: could not download $wheel from PyPI; tests that use it will skip"
   fi
   rm -rf "$wheels"
-fi
+done
 
 export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}"
 if [ ! -f "$build_dir/build.ninja" ]; then

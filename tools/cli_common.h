@@ -15,6 +15,8 @@ using Action = std::function<int()>;
 Action add_arch_command(CLI::App& app);
 Action add_cost_command(CLI::App& app);
 Action add_weights_command(CLI::App& app);
+Action add_query_command(CLI::App& app);
+Action add_convert_command(CLI::App& app);
 
 // --space plus one of --index N / --arch STR, shared by the commands that take one candidate.
 struct CandidateOptions {

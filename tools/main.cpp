@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   add(natsbench::cli::add_arch_command);
   add(natsbench::cli::add_cost_command);
   add(natsbench::cli::add_weights_command);
+  add(natsbench::cli::add_query_command);
+  add(natsbench::cli::add_convert_command);
 
   if (argc > 1 && argv[1][0] != '-') {
     std::string known;

@@ -1,0 +1,129 @@
+#include "natsbench/bench/archive.h"
+
+#include <cstdio>
+
+#include "natsbench/bench/errors.h"
+#include "natsbench/io/bz2.h"
+#include "natsbench/io/pickle.h"
+#include "natsbench/util/atomic_file.h"
+#include "schema.h"
+
+namespace natsbench::bench {
+
+namespace {
+
+using pickle::Type;
+using pickle::Value;
+
+Value load_file(const std::string& path, const pickle::LoadOptions& options = {}) {
+  const std::string compressed = read_file(path);
+  try {
+    const std::string payload = bz2::decompress(compressed);
+    return pickle::load(payload, options);
+  } catch (const CorruptFileError&) {
+    throw;
+  } catch (const Error& error) {
+    throw CorruptFileError("'" + path + "': " + error.what());
+  }
+}
+
+void save_file(const std::string& path, const Value& value) {
+  write_file_atomic(path, bz2::compress(pickle::dump(value), 9));
+}
+
+std::vector<std::string> meta_archs_of(const pickle::Dict& dict, const std::string& where) {
+  const Value* archs = dict.find(std::string_view("meta_archs"));
+  if (archs == nullptr || !archs->is(Type::List)) {
+    throw CorruptFileError(where + ": no 'meta_archs' list");
+  }
+  std::vector<std::string> out;
+  out.reserve(archs->as_list().size());
+  for (const auto& item : archs->as_list()) {
+    if (!item.is(Type::Str)) throw CorruptFileError(where + ": meta_archs holds a non-string");
+    out.emplace_back(item.as_str());
+  }
+  return out;
+}
+
+Value meta_value(const std::vector<std::string>& meta_archs, Value arch2infos, Value evaluated) {
+  std::vector<Value> archs;
+  archs.reserve(meta_archs.size());
+  for (const auto& arch : meta_archs) archs.push_back(Value::str(arch));
+  pickle::Dict dict;
+  dict.add("meta_archs", Value::list(std::move(archs)));
+  dict.add("total_archs", Value::integer(static_cast<std::int64_t>(meta_archs.size())));
+  dict.add("arch2infos", std::move(arch2infos));
+  dict.add("evaluated_indexes", std::move(evaluated));
+  return Value::dict(std::move(dict));
+}
+
+}  // namespace
+
+std::string arch_file_name(int index) {
+  char name[32];
+  std::snprintf(name, sizeof name, "%06d.pickle.pbz2", index);
+  return name;
+}
+
+std::vector<std::string> read_meta_file(const std::string& path) {
+  const Value value = load_file(path);
+  if (!value.is(Type::Dict)) throw CorruptFileError("'" + path + "': expected a dict");
+  return meta_archs_of(value.as_dict(), "'" + path + "'");
+}
+
+ArchInfo read_arch_file(const std::string& path) {
+  const std::string where = "'" + path + "'";
+  return arch_info_from_value(load_file(path, compact_load_options(where)), where);
+}
+
+BenchmarkContents read_benchmark_file(const std::string& path) {
+  const std::string where = "'" + path + "'";
+  const Value value = load_file(path, compact_load_options(where));
+  if (!value.is(Type::Dict)) throw CorruptFileError(where + ": expected a dict");
+  const auto& dict = value.as_dict();
+  BenchmarkContents contents;
+  contents.meta_archs = meta_archs_of(dict, where);
+  for (const char* key : {"arch2infos", "evaluated_indexes"}) {
+    if (dict.find(std::string_view(key)) == nullptr) {
+      throw CorruptFileError(where + ": no '" + std::string(key) + "' (a meta file? use fast mode "
+                             "with its directory)");
+    }
+  }
+  const Value& infos = *dict.find(std::string_view("arch2infos"));
+  if (!infos.is(Type::Dict)) {
+    throw CorruptFileError(where + ": arch2infos is not a dict (a meta file? use fast mode with "
+                           "its directory)");
+  }
+  for (const auto& [key, item] : infos.as_dict().items) {
+    if (!key.is(Type::Int)) throw CorruptFileError(where + ": arch2infos key is not an int");
+    const auto index = key.as_int();
+    if (index < 0 || index >= static_cast<std::int64_t>(contents.meta_archs.size())) {
+      throw CorruptFileError(where + ": arch2infos index " + std::to_string(index) +
+                             " is outside the meta list");
+    }
+    contents.arch2infos[static_cast<int>(index)] =
+        arch_info_from_value(item, where + " architecture " + std::to_string(index));
+  }
+  return contents;
+}
+
+void write_meta_file(const std::string& path, const std::vector<std::string>& meta_archs) {
+  save_file(path, meta_value(meta_archs, Value::none(), Value::set()));
+}
+
+void write_arch_file(const std::string& path, const ArchInfo& info) {
+  save_file(path, to_value(info));
+}
+
+void write_benchmark_file(const std::string& path, const BenchmarkContents& contents) {
+  pickle::Dict infos;
+  std::vector<Value> evaluated;
+  for (const auto& [index, info] : contents.arch2infos) {
+    infos.add(Value::integer(index), to_value(info));
+    evaluated.push_back(Value::integer(index));
+  }
+  save_file(path, meta_value(contents.meta_archs, Value::dict(std::move(infos)),
+                             Value::set(std::move(evaluated))));
+}
+
+}  // namespace natsbench::bench

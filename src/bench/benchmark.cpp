@@ -1,0 +1,689 @@
+#include "natsbench/bench/benchmark.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+
+#include "natsbench/bench/archive.h"
+#include "natsbench/bench/errors.h"
+
+namespace natsbench::bench {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string single_quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
+
+// Python's sum() of floats under CPython <= 3.11: left to right from 0.
+double sum_of(const std::vector<double>& values) {
+  double total = 0;
+  for (double v : values) total += v;
+  return total;
+}
+double mean_of(const std::vector<double>& values) {
+  return sum_of(values) / static_cast<double>(values.size());
+}
+
+std::string list_text(const std::vector<std::string>& items) {
+  std::string text;
+  for (const auto& item : items) text += (text.empty() ? "" : ", ") + item;
+  return "[" + text + "]";
+}
+
+template <typename T>
+std::string list_text(const std::vector<T>& items) {
+  std::vector<std::string> texts;
+  for (const auto& item : items) texts.push_back(std::to_string(item));
+  return list_text(texts);
+}
+
+Metrics train_metrics(const Record& record, std::optional<int> iepoch) {
+  const int epoch = iepoch.value_or(record.epochs - 1);
+  if (epoch < 0 || epoch >= record.epochs) {
+    throw BadEpochError("invalid iepoch=" + std::to_string(epoch) + " < " +
+                        std::to_string(record.epochs) + " (record " + record.name + ", seed " +
+                        record.seed + ")");
+  }
+  Metrics m;
+  m.iepoch = epoch;
+  const auto loss = record.train_losses.find(epoch);
+  const auto accuracy = record.train_acc1es.find(epoch);
+  if (!loss || !accuracy) {
+    throw MissingMetricError("record " + record.name + " seed " + record.seed +
+                             " has no training metrics for epoch " + std::to_string(epoch));
+  }
+  m.loss = loss;
+  m.accuracy = accuracy;
+  if (record.train_times) {
+    m.cur_time = record.train_times->find(epoch);
+    double total = 0;
+    for (int i = 0; i <= epoch; ++i) {
+      const auto t = record.train_times->find(i);
+      if (!t) {
+        throw MissingMetricError("record " + record.name + " seed " + record.seed +
+                                 " has no train time for epoch " + std::to_string(i));
+      }
+      total += *t;
+    }
+    m.all_time = total;
+  }
+  return m;
+}
+
+Metrics eval_metrics(const Record& record, const std::string& requested, std::optional<int> iepoch) {
+  const std::string set = requested == "valid" ? "x-valid" : requested;
+  const int epoch = iepoch.value_or(record.epochs - 1);
+  if (epoch < 0 || epoch >= record.epochs) {
+    throw BadEpochError("invalid iepoch=" + std::to_string(epoch) + " < " +
+                        std::to_string(record.epochs) + " (record " + record.name + ", seed " +
+                        record.seed + ")");
+  }
+  const auto missing = [&](const char* what, int at) {
+    return MissingMetricError("record " + record.name + " seed " + record.seed + " has no " +
+                              what + " for " + set + "@" + std::to_string(at));
+  };
+  Metrics m;
+  m.iepoch = epoch;
+  if (!record.eval_times.empty()) {
+    const auto current = record.eval_times.find(set, epoch);
+    if (!current) throw missing("eval time", epoch);
+    m.cur_time = current;
+    double total = 0;
+    for (int i = 0; i <= epoch; ++i) {
+      const auto t = record.eval_times.find(set, i);
+      if (!t) throw missing("eval time", i);
+      total += *t;
+    }
+    m.all_time = total;
+  }
+  m.loss = record.eval_losses.find(set, epoch);
+  if (!m.loss) throw missing("eval loss", epoch);
+  m.accuracy = record.eval_acc1es.find(set, epoch);
+  if (!m.accuracy) throw missing("eval accuracy", epoch);
+  return m;
+}
+
+// ResultsCount.get_times(): T-train@epoch/total, then T-<name>@epoch/total per eval name.
+std::vector<std::pair<std::string, std::optional<double>>> record_times(const Record& record) {
+  std::vector<std::pair<std::string, std::optional<double>>> out;
+  if (record.train_times) {
+    std::vector<double> xs;
+    for (std::size_t i = 0; i < record.train_times->size(); ++i) {
+      xs.push_back(record.train_times->value_at(i));
+    }
+    out.emplace_back("T-train@epoch", mean_of(xs));
+    out.emplace_back("T-train@total", sum_of(xs));
+  } else {
+    out.emplace_back("T-train@epoch", std::nullopt);
+    out.emplace_back("T-train@total", std::nullopt);
+  }
+  for (const auto& name : record.eval_names) {
+    std::vector<double> xs;
+    bool complete = true;
+    for (int i = 0; i < record.epochs && complete; ++i) {
+      const auto t = record.eval_times.find(name, i);
+      if (t) {
+        xs.push_back(*t);
+      } else {
+        complete = false;
+      }
+    }
+    out.emplace_back("T-" + name + "@epoch",
+                     complete ? std::optional<double>(mean_of(xs)) : std::nullopt);
+    out.emplace_back("T-" + name + "@total",
+                     complete ? std::optional<double>(sum_of(xs)) : std::nullopt);
+  }
+  return out;
+}
+
+Field as_field(const std::optional<double>& value) {
+  return value ? Field(*value) : Field(std::monostate{});
+}
+
+std::string comment_for(const std::string& dataset, const std::string& hp) {
+  if (dataset == "cifar10-valid") {
+    return "In this dict, train-loss/accuracy/time is the metric on the train set of CIFAR-10. "
+           "The test-loss/accuracy/time is the performance of the CIFAR-10 test set after "
+           "training on the train set by " +
+           hp +
+           " epochs. The per-time and total-time indicate the per epoch and total time costs, "
+           "respectively.";
+  }
+  return "In this dict, train-loss/accuracy/time is the metric on the train+valid sets of "
+         "CIFAR-10. The test-loss/accuracy/time is the performance of the CIFAR-10 test set "
+         "after training on the train+valid sets by " +
+         hp +
+         " epochs. The per-time and total-time indicate the per epoch and total time costs, "
+         "respectively.";
+}
+
+std::string torch_home() {
+  if (const char* home = std::getenv("TORCH_HOME"); home != nullptr && *home != '\0') return home;
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
+    return std::string(home) + "/.torch";
+  }
+  throw ArgError("cannot locate the benchmark: neither TORCH_HOME nor HOME is set");
+}
+
+const std::vector<int>& seeds_of(const ArchResult& result, const std::string& dataset) {
+  if (const auto* seeds = result.seeds_of(dataset)) return *seeds;
+  std::vector<std::string> names;
+  for (const auto& entry : result.dataset_seed) names.push_back(entry.first);
+  throw UnknownDatasetError("architecture " + std::to_string(result.arch_index) +
+                            " has no dataset " + single_quoted(dataset) + " (it has " +
+                            list_text(names) + ")");
+}
+
+std::uint64_t random_seed() {
+  std::random_device device;
+  return (static_cast<std::uint64_t>(device()) << 32) | device();
+}
+
+}  // namespace
+
+const Field* find_field(const InfoDict& info, std::string_view key) {
+  for (const auto& [name, value] : info) {
+    if (name == key) return &value;
+  }
+  return nullptr;
+}
+
+std::string base_name(Space space) {
+  return space == Space::Topology ? "NATS-tss-v1_0-3ffb9" : "NATS-sss-v1_0-50262";
+}
+
+const std::vector<std::string>& official_hps(Space space) {
+  static const std::vector<std::string> tss = {"12", "200"}, sss = {"01", "12", "90"};
+  return space == Space::Topology ? tss : sss;
+}
+
+std::string default_benchmark_path(Space space, bool fast_mode) {
+  return torch_home() + "/" + base_name(space) + (fast_mode ? "-simple" : ".pickle.pbz2");
+}
+
+Benchmark::Benchmark(Space space, std::vector<std::string> meta_archs)
+    : space_(space), meta_archs_(std::move(meta_archs)), rng_(random_seed()) {
+  index_of_arch_.reserve(meta_archs_.size());
+  for (std::size_t i = 0; i < meta_archs_.size(); ++i) {
+    if (!index_of_arch_.emplace(meta_archs_[i], static_cast<int>(i)).second) {
+      throw CorruptFileError("meta list: duplicate architecture string " +
+                             single_quoted(meta_archs_[i]));
+    }
+  }
+}
+
+Benchmark Benchmark::create(const std::string& requested, Space space, bool fast_mode) {
+  const std::string path = requested.empty() ? default_benchmark_path(space, fast_mode) : requested;
+  std::error_code ec;
+  const bool is_dir = fs::is_directory(path, ec), is_file = fs::is_regular_file(path, ec);
+  if (!is_dir && !is_file) {
+    throw ArgError("benchmark path " + single_quoted(path) + " is neither a file nor a directory");
+  }
+  if (fast_mode) {
+    if (!is_dir) {
+      throw ArgError("benchmark path " + single_quoted(path) +
+                     ": fast mode needs an archive directory (meta.pickle.pbz2 + one file per "
+                     "architecture)");
+    }
+    Benchmark benchmark(space, read_meta_file((fs::path(path) / "meta.pickle.pbz2").string()));
+    benchmark.fast_mode_ = true;
+    benchmark.archive_dir_ = path;
+    return benchmark;
+  }
+  if (!is_file) {
+    throw ArgError("benchmark path " + single_quoted(path) +
+                   ": expected a single benchmark file (use fast mode for an archive directory)");
+  }
+  auto contents = read_benchmark_file(path);
+  Benchmark benchmark(space, std::move(contents.meta_archs));
+  for (auto& [index, info] : contents.arch2infos) benchmark.set_arch_info(index, std::move(info));
+  return benchmark;
+}
+
+const std::string& Benchmark::arch(int index) const {
+  if (index < 0 || index >= size()) {
+    throw UnknownIndexError("invalid index " + std::to_string(index) + ": expected 0.." +
+                            std::to_string(size() - 1));
+  }
+  return meta_archs_[index];
+}
+
+int Benchmark::query_index_by_arch(std::string_view arch) const {
+  const auto it = index_of_arch_.find(arch);
+  return it == index_of_arch_.end() ? -1 : it->second;
+}
+
+int Benchmark::resolve_index(std::string_view text) const {
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos) {
+    const int index = parse_index(text, "architecture index");
+    arch(index);  // range check
+    return index;
+  }
+  const int index = query_index_by_arch(text);
+  if (index < 0) {
+    throw UnknownIndexError("architecture " + single_quoted(text) + " is not in the " +
+                            std::string(space_name(space_)) +
+                            " benchmark (lookup is by exact canonical string or index)");
+  }
+  return index;
+}
+
+std::vector<int> Benchmark::evaluated_indexes() const {
+  std::vector<int> out;
+  for (const auto& [index, info] : arch2infos_) out.push_back(index);
+  return out;
+}
+
+std::vector<std::string> Benchmark::available_hps() const {
+  std::set<std::string> hps;
+  for (const auto& [index, info] : arch2infos_) {
+    for (const auto& [hp, result] : info) hps.insert(hp);
+  }
+  return {hps.begin(), hps.end()};
+}
+
+void Benchmark::set_arch_info(int index, ArchInfo info) {
+  arch(index);
+  arch2infos_[index] = std::move(info);
+}
+
+const ArchInfo& Benchmark::prepare(int index) {
+  arch(index);
+  const auto it = arch2infos_.find(index);
+  if (it != arch2infos_.end()) return it->second;
+  if (!fast_mode_) {
+    throw UnknownIndexError("architecture " + std::to_string(index) +
+                            " has no results in this benchmark");
+  }
+  reload(archive_dir_, index);
+  return arch2infos_.at(index);
+}
+
+void Benchmark::reload(const std::string& archive_root, std::optional<int> index) {
+  if (!fs::is_directory(archive_root)) {
+    throw ArgError("archive root " + single_quoted(archive_root) + " is not a directory");
+  }
+  const auto load_one = [&](int i) {
+    arch(i);
+    auto path = fs::path(archive_root) / arch_file_name(i);
+    if (!fs::is_regular_file(path)) path = fs::path(archive_root) / (std::to_string(i) + ".pickle.pbz2");
+    if (!fs::is_regular_file(path)) {
+      throw UnknownIndexError("architecture " + std::to_string(i) + " has no results: " +
+                              single_quoted((fs::path(archive_root) / arch_file_name(i)).string()) +
+                              " does not exist");
+    }
+    arch2infos_[i] = read_arch_file(path.string());
+  };
+  if (index) {
+    load_one(*index);
+  } else {
+    for (int i = 0; i < size(); ++i) load_one(i);
+  }
+}
+
+namespace {
+bool has_arch_file(const std::string& root, int index) {
+  return fs::is_regular_file(fs::path(root) / arch_file_name(index)) ||
+         fs::is_regular_file(fs::path(root) / (std::to_string(index) + ".pickle.pbz2"));
+}
+}  // namespace
+
+int Benchmark::load_all_available() {
+  if (fast_mode_) {
+    for (int i = 0; i < size(); ++i) {
+      if (arch2infos_.count(i) == 0 && has_arch_file(archive_dir_, i)) reload(archive_dir_, i);
+    }
+  }
+  return static_cast<int>(arch2infos_.size());
+}
+
+const ArchResult& Benchmark::arch_result(int index, const std::string& hp) {
+  const ArchInfo& info = prepare(index);
+  std::vector<std::string> hps;
+  for (const auto& [name, result] : info) {
+    if (name == hp) return result;
+    hps.push_back(name);
+  }
+  throw UnknownHpError("architecture " + std::to_string(index) + " has hyper-parameters " +
+                       list_text(hps) + ", not " + single_quoted(hp));
+}
+
+Metrics Benchmark::metrics(const ArchResult& result, const std::string& dataset,
+                           const std::string& set, std::optional<int> iepoch, SeedChoice seeds) {
+  const auto* seed_list = &seeds_of(result, dataset);
+  std::vector<Metrics> all;
+  for (int seed : *seed_list) {
+    const auto it = result.all_results.find({dataset, seed});
+    if (it == result.all_results.end()) {
+      throw CorruptFileError("architecture " + std::to_string(result.arch_index) + " lists seed " +
+                             std::to_string(seed) + " for " + dataset + " but holds no record");
+    }
+    all.push_back(set == "train" ? train_metrics(it->second, iepoch)
+                                 : eval_metrics(it->second, set, iepoch));
+  }
+  switch (seeds.kind) {
+    case SeedChoice::Kind::Random:
+      return all[rng_.randbelow(static_cast<std::uint32_t>(all.size()))];
+    case SeedChoice::Kind::Seed:
+      for (std::size_t i = 0; i < seed_list->size(); ++i) {
+        if ((*seed_list)[i] == seeds.seed) return all[i];
+      }
+      throw UnknownSeedError("seed " + std::to_string(seeds.seed) + " is not among the seeds " +
+                             list_text(*seed_list) + " of " + dataset);
+    case SeedChoice::Kind::Mean:
+      break;
+  }
+  Metrics mean;
+  const auto average = [&](std::optional<double> Metrics::*field) -> std::optional<double> {
+    if (!(all.front().*field)) return std::nullopt;
+    std::vector<double> values;
+    for (const auto& m : all) {
+      if (!(m.*field)) {
+        throw CorruptFileError("architecture " + std::to_string(result.arch_index) +
+                               ": seeds of " + dataset + " disagree on which metrics exist");
+      }
+      values.push_back(*(m.*field));
+    }
+    return mean_of(values);
+  };
+  mean.iepoch = average(&Metrics::iepoch);
+  mean.loss = average(&Metrics::loss);
+  mean.accuracy = average(&Metrics::accuracy);
+  mean.cur_time = average(&Metrics::cur_time);
+  mean.all_time = average(&Metrics::all_time);
+  return mean;
+}
+
+InfoDict Benchmark::get_more_info(int index, const std::string& dataset,
+                                  std::optional<int> iepoch, const std::string& hp,
+                                  SeedChoice seeds) {
+  const ArchResult& result = arch_result(index, hp);
+  if (seeds.kind == SeedChoice::Kind::Random) {
+    const auto& seed_list = seeds_of(result, dataset);
+    seeds = SeedChoice::of(seed_list[rng_.randbelow(static_cast<std::uint32_t>(seed_list.size()))]);
+  }
+  const Metrics train = metrics(result, dataset, "train", iepoch, seeds);
+  const double total = *train.iepoch + 1;
+  const auto per_time = [&](const Metrics& m) {
+    return m.all_time ? Field(*m.all_time / total) : Field(std::monostate{});
+  };
+  InfoDict info = {{"train-loss", as_field(train.loss)},
+                   {"train-accuracy", as_field(train.accuracy)},
+                   {"train-per-time", per_time(train)},
+                   {"train-all-time", as_field(train.all_time)}};
+  const auto optional_metrics = [&](const std::string& set) -> std::optional<Metrics> {
+    try {
+      return metrics(result, dataset, set, iepoch, seeds);
+    } catch (const Error&) {
+      return std::nullopt;  // the official API drops a group on any error
+    }
+  };
+  std::optional<Metrics> valid, test, valtest;
+  if (dataset == "cifar10-valid") {
+    valid = metrics(result, dataset, "x-valid", iepoch, seeds);
+    test = optional_metrics("ori-test");
+  } else if (dataset == "cifar10") {
+    test = optional_metrics("ori-test");
+    valid = optional_metrics("x-valid");
+  } else {
+    test = optional_metrics("x-test");
+    valid = optional_metrics("x-valid");
+    valtest = optional_metrics("ori-test");
+  }
+  if (dataset == "cifar10-valid" || dataset == "cifar10") {
+    info.emplace_back("comment", comment_for(dataset, hp));
+  }
+  const auto add_group = [&](const char* group, const std::optional<Metrics>& m) {
+    if (!m) return;
+    const std::string g(group);
+    info.emplace_back(g + "-loss", as_field(m->loss));
+    info.emplace_back(g + "-accuracy", as_field(m->accuracy));
+    info.emplace_back(g + "-per-time", per_time(*m));
+    info.emplace_back(g + "-all-time", as_field(m->all_time));
+  };
+  add_group("valid", valid);
+  add_group("test", test);
+  add_group("valtest", valtest);
+  return info;
+}
+
+InfoDict Benchmark::compute_costs(const ArchResult& result, const std::string& dataset) {
+  const auto* seed_list = &seeds_of(result, dataset);
+  std::vector<const Record*> records;
+  for (int seed : *seed_list) {
+    const auto it = result.all_results.find({dataset, seed});
+    if (it == result.all_results.end()) {
+      throw CorruptFileError("architecture " + std::to_string(result.arch_index) + " lists seed " +
+                             std::to_string(seed) + " for " + dataset + " but holds no record");
+    }
+    records.push_back(&it->second);
+  }
+  // Legacy fix (official v1.6): when seeds disagree at 5 decimals, use seed 888's value.
+  const auto legacy_mean = [&](double Record::*field, const char* what) {
+    std::vector<double> values;
+    std::vector<std::string> texts;
+    for (const auto* r : records) {
+      values.push_back(r->*field);
+      char buffer[64];
+      std::snprintf(buffer, sizeof buffer, "%.5f", r->*field);
+      texts.emplace_back(buffer);
+    }
+    bool agree = true;
+    for (const auto& t : texts) agree = agree && t == texts.front();
+    if (values.size() >= 2 && !agree) {
+      std::size_t position = seed_list->size();
+      for (std::size_t i = 0; i < seed_list->size(); ++i) {
+        if ((*seed_list)[i] == 888) position = i;
+      }
+      if (position == seed_list->size()) {
+        throw CorruptFileError("architecture " + std::to_string(result.arch_index) + ": " + what +
+                               " differ across the seeds of " + dataset + " and seed 888 is absent");
+      }
+      values = {values[position]};
+    }
+    return mean_of(values);
+  };
+  InfoDict info;
+  info.emplace_back("flops", legacy_mean(&Record::flop, "flops"));
+  info.emplace_back("params", legacy_mean(&Record::params, "params"));
+  std::vector<double> latencies;
+  for (const auto* r : records) {
+    const double latency =
+        r->latency && !r->latency->empty() ? sum_of(*r->latency) / r->latency->size() : -1.0;
+    if (latency > 0) latencies.push_back(latency);
+  }
+  info.emplace_back("latency",
+                    latencies.empty() ? Field(std::monostate{}) : Field(mean_of(latencies)));
+  std::vector<std::pair<std::string, std::vector<std::optional<double>>>> times;
+  for (const auto* r : records) {
+    for (auto& [key, value] : record_times(*r)) {
+      auto it = std::find_if(times.begin(), times.end(),
+                             [&](const auto& entry) { return entry.first == key; });
+      if (it == times.end()) it = times.insert(times.end(), {key, {}});
+      it->second.push_back(value);
+    }
+  }
+  for (const auto& [key, values] : times) {
+    if (!values.front()) {
+      info.emplace_back(key, std::monostate{});
+      continue;
+    }
+    std::vector<double> xs;
+    for (const auto& v : values) {
+      if (!v) throw CorruptFileError(key + ": seeds of " + dataset + " disagree on times");
+      xs.push_back(*v);
+    }
+    info.emplace_back(key, mean_of(xs));
+  }
+  return info;
+}
+
+InfoDict Benchmark::get_cost_info(int index, const std::string& dataset, const std::string& hp) {
+  return compute_costs(arch_result(index, hp), dataset);
+}
+
+std::optional<double> Benchmark::get_latency(int index, const std::string& dataset,
+                                             const std::string& hp) {
+  const auto info = get_cost_info(index, dataset, hp);
+  const Field* latency = find_field(info, "latency");
+  if (latency != nullptr && std::holds_alternative<double>(*latency)) {
+    return std::get<double>(*latency);
+  }
+  return std::nullopt;
+}
+
+SimulateResult Benchmark::simulate_train_eval(int index, const std::string& dataset,
+                                              std::optional<int> iepoch, const std::string& hp,
+                                              bool account_time) {
+  if (dataset != "cifar10" && dataset != "cifar100" && dataset != "ImageNet16-120") {
+    throw UnknownDatasetError("simulate_train_eval: dataset " + single_quoted(dataset) +
+                              ": expected cifar10, cifar100 or ImageNet16-120");
+  }
+  const std::string source = dataset == "cifar10" ? "cifar10-valid" : dataset;
+  const InfoDict info = get_more_info(index, source, iepoch, hp, SeedChoice::random());
+  const auto number = [&](const InfoDict& d, const char* key) {
+    const Field* f = find_field(d, key);
+    if (f == nullptr || !std::holds_alternative<double>(*f)) {
+      throw MissingMetricError("architecture " + std::to_string(index) + " " + dataset +
+                               " hp " + hp + ": no " + key + " to simulate with");
+    }
+    return std::get<double>(*f);
+  };
+  SimulateResult out{};
+  if (find_field(info, "valid-accuracy") != nullptr) {
+    out.accuracy = number(info, "valid-accuracy");
+    out.time_cost = number(info, "train-all-time") + number(info, "valid-per-time");
+  } else {
+    // tss hp 200 before the last epoch: the official API falls back to the full test set.
+    out.accuracy = number(info, "valtest-accuracy");
+    const InfoDict last = get_more_info(index, dataset, std::nullopt, hp, SeedChoice::random());
+    out.time_cost = number(info, "train-all-time") + number(last, "valid-per-time");
+  }
+  out.latency = get_latency(index, dataset, hp);
+  if (account_time) used_time_ += out.time_cost;
+  out.used_time = used_time_;
+  return out;
+}
+
+std::pair<int, std::optional<double>> Benchmark::find_best(const std::string& requested_dataset,
+                                                           const std::string& requested_metric,
+                                                           std::optional<double> flop_max,
+                                                           std::optional<double> param_max,
+                                                           const std::string& hp,
+                                                           std::optional<bool> enforce_all) {
+  std::string dataset = requested_dataset, metric = requested_metric;
+  if (dataset == "cifar10" && metric == "valid") {
+    dataset = "cifar10-valid";
+    metric = "x-valid";
+  } else if (dataset == "cifar10" && metric == "test") {
+    metric = "ori-test";
+  } else if ((dataset == "cifar100" || dataset == "ImageNet16-120") && metric == "valid") {
+    metric = "x-valid";
+  } else if ((dataset == "cifar100" || dataset == "ImageNet16-120") && metric == "test") {
+    metric = "x-test";
+  }
+  const bool scan_all = enforce_all.value_or(fast_mode_);
+  if (scan_all && !fast_mode_) {
+    throw ArgError("find_best: enforce_all needs fast mode (an archive directory)");
+  }
+  std::vector<int> indexes;
+  if (scan_all) {
+    // Architectures without a file are skipped: a re-created benchmark may be partial.
+    load_all_available();
+    indexes = evaluated_indexes();
+  } else {
+    indexes = evaluated_indexes();
+  }
+  int best_index = -1;
+  std::optional<double> best_accuracy;
+  for (int index : indexes) {
+    const ArchResult& result = arch_result(index, hp);
+    const InfoDict costs = compute_costs(result, dataset);
+    if (flop_max && std::get<double>(*find_field(costs, "flops")) > *flop_max) continue;
+    if (param_max && std::get<double>(*find_field(costs, "params")) > *param_max) continue;
+    const auto accuracy = metrics(result, dataset, metric, std::nullopt, SeedChoice::mean()).accuracy;
+    if (accuracy && (!best_accuracy || *accuracy > *best_accuracy)) {
+      best_index = index;
+      best_accuracy = accuracy;
+    }
+  }
+  return {best_index, best_accuracy};
+}
+
+std::map<int, int> Benchmark::statistics(const std::string& dataset, const std::string& hp) {
+  dataset_info(dataset);  // one of the four benchmark datasets, else ArgError
+  std::map<int, int> counts;
+  for (int index : evaluated_indexes()) {
+    const auto* seeds = arch_result(index, hp).seeds_of(dataset);
+    ++counts[seeds == nullptr ? 0 : static_cast<int>(seeds->size())];
+  }
+  return counts;
+}
+
+std::vector<std::pair<std::string, std::variant<std::int64_t, std::string>>>
+Benchmark::get_net_config(int index, const std::string& dataset) {
+  const ArchInfo& info = prepare(index);
+  if (info.empty()) throw CorruptFileError("architecture " + std::to_string(index) + " has no hp");
+  const ArchResult& result = info.front().second;
+  const auto* seeds = result.seeds_of(dataset);
+  if (seeds == nullptr || seeds->empty()) {
+    throw UnknownDatasetError("architecture " + std::to_string(index) + " has no dataset " +
+                              single_quoted(dataset));
+  }
+  const Record& record = result.all_results.at({dataset, seeds->front()});
+  if (!record.arch_config) throw CorruptFileError("record without arch_config");
+  const auto get = [&](const std::string& key) -> const ConfigValue& {
+    for (const auto& [name, value] : *record.arch_config) {
+      if (name == key) return value;
+    }
+    throw CorruptFileError("architecture " + std::to_string(index) + ": arch_config has no " +
+                           single_quoted(key));
+  };
+  const auto text = [&](const std::string& key) { return get(key).str_value; };
+  const auto number = [&](const std::string& key) { return get(key).int_value; };
+  bool shape = false;
+  for (const auto& [name, value] : *record.arch_config) {
+    shape = shape || (name == "name" && value.str_value == "infer.shape.tiny");
+  }
+  if (shape) {
+    return {{"name", std::string("infer.shape.tiny")},
+            {"channels", text("channels")},
+            {"genotype", text("genotype")},
+            {"num_classes", number("class_num")}};
+  }
+  return {{"name", std::string("infer.tiny")},
+          {"C", number("channel")},
+          {"N", number("num_cells")},
+          {"arch_str", text("arch_str")},
+          {"num_classes", number("class_num")}};
+}
+
+const ArchResult& Benchmark::query_meta_info_by_index(int index, const std::string& hp) {
+  return arch_result(index, hp);
+}
+
+std::vector<std::pair<int, const Record*>> Benchmark::query_by_index(int index,
+                                                                     const std::string& dataset,
+                                                                     const std::string& hp) {
+  const ArchResult& result = arch_result(index, hp);
+  std::vector<std::pair<int, const Record*>> out;
+  for (int seed : seeds_of(result, dataset)) out.emplace_back(seed, &result.all_results.at({dataset, seed}));
+  return out;
+}
+
+void Benchmark::clear_params(int index, std::optional<std::string> hp) {
+  const auto it = arch2infos_.find(index);
+  if (it == arch2infos_.end()) return;  // official: a warning only
+  bool found = !hp;
+  for (auto& [name, result] : it->second) {
+    if (hp && name != *hp) continue;
+    found = true;
+    for (auto& [key, record] : result.all_results) record.has_weights = false;
+    result.clear_net_done = true;
+  }
+  if (!found) arch_result(index, *hp);  // throws UnknownHpError
+}
+
+}  // namespace natsbench::bench

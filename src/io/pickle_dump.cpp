@@ -1,0 +1,325 @@
+// pickle::dump - protocol-4 writer (spec §2.6): Profile A for plain values, plus the
+// collections.OrderedDict and NumPy pieces of Profile B.
+#include <array>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "natsbench/io/pickle.h"
+#include "natsbench/util/error.h"
+
+namespace natsbench::pickle {
+
+namespace {
+
+constexpr std::size_t kBatch = 1000;  // items per APPENDS / SETITEMS / ADDITEMS, as CPython
+
+class Writer {
+ public:
+  explicit Writer(const DumpOptions& options) : minimal_(options.profile == Profile::Minimal) {
+    global_memo_.fill(-1);
+  }
+
+  std::string run(const Value& v) {
+    out_.reserve(256);
+    byte(0x80);  // PROTO 4
+    byte(4);
+    value(v, 0);
+    byte('.');  // STOP
+    return std::move(out_);
+  }
+
+ private:
+  void byte(unsigned char c) { out_.push_back(static_cast<char>(c)); }
+  void le(std::uint64_t v, int n) {
+    for (int i = 0; i < n; ++i) byte(static_cast<unsigned char>((v >> (8 * i)) & 0xFF));
+  }
+
+  std::int64_t memoize() {
+    byte(0x94);  // MEMOIZE
+    return memo_next_++;
+  }
+  void get(std::int64_t idx) {
+    if (idx < 256) {
+      byte('h');  // BINGET
+      byte(static_cast<unsigned char>(idx));
+    } else {
+      byte('j');  // LONG_BINGET
+      le(static_cast<std::uint64_t>(idx), 4);
+    }
+  }
+
+  void str(std::string_view s) {
+    if (s.size() < 256) {
+      byte(0x8c);  // SHORT_BINUNICODE
+      byte(static_cast<unsigned char>(s.size()));
+    } else if (s.size() <= 0xFFFFFFFFu) {
+      byte('X');  // BINUNICODE
+      le(s.size(), 4);
+    } else {
+      byte(0x8d);  // BINUNICODE8
+      le(s.size(), 8);
+    }
+    out_.append(s);
+  }
+
+  void bytes(std::string_view s) {
+    if (s.size() < 256) {
+      byte('C');  // SHORT_BINBYTES
+      byte(static_cast<unsigned char>(s.size()));
+    } else if (s.size() <= 0xFFFFFFFFu) {
+      byte('B');  // BINBYTES
+      le(s.size(), 4);
+    } else {
+      byte(0x8e);  // BINBYTES8
+      le(s.size(), 8);
+    }
+    out_.append(s);
+  }
+
+  void integer(std::int64_t i) {
+    if (i >= 0 && i <= 0xFF) {
+      byte('K');  // BININT1
+      byte(static_cast<unsigned char>(i));
+    } else if (i >= 0 && i <= 0xFFFF) {
+      byte('M');  // BININT2
+      le(static_cast<std::uint64_t>(i), 2);
+    } else if (i >= std::numeric_limits<std::int32_t>::min() &&
+               i <= std::numeric_limits<std::int32_t>::max()) {
+      byte('J');  // BININT
+      le(static_cast<std::uint64_t>(i), 4);
+    } else {
+      // LONG1 with the shortest little-endian two's complement, as CPython's encode_long.
+      const auto u = static_cast<std::uint64_t>(i);
+      int n = 8;
+      while (n > 1) {
+        const unsigned char last = (u >> (8 * (n - 1))) & 0xFF;
+        const unsigned char prev_sign = ((u >> (8 * (n - 2))) & 0x80) ? 0xFF : 0x00;
+        if (last != prev_sign) break;
+        --n;
+      }
+      byte(0x8a);  // LONG1
+      byte(static_cast<unsigned char>(n));
+      le(u, n);
+    }
+  }
+
+  void unsigned_integer(std::uint64_t u) {
+    if (u <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+      return integer(static_cast<std::int64_t>(u));
+    }
+    byte(0x8a);  // LONG1: 8 bytes + a zero sign byte
+    byte(9);
+    le(u, 8);
+    byte(0);
+  }
+
+  void floating(double d) {
+    std::uint64_t bits;
+    std::memcpy(&bits, &d, 8);
+    byte('G');  // BINFLOAT, big-endian
+    for (int i = 7; i >= 0; --i) byte(static_cast<unsigned char>((bits >> (8 * i)) & 0xFF));
+  }
+
+  // STACK_GLOBAL with memoized module, name and class (as CPython writes it), reused by BINGET.
+  void global(GlobalId id) {
+    auto& slot = global_memo_[static_cast<std::size_t>(id)];
+    if (slot >= 0) return get(slot);
+    str(global_module(id));
+    memoize();
+    str(global_name(id));
+    memoize();
+    byte(0x93);  // STACK_GLOBAL
+    slot = memoize();
+  }
+
+  // numpy.dtype(kind+size, 0, 1) + BUILD (3, order, None, None, None, -1, -1, 0); memoized per
+  // typestr and reused by BINGET (spec §2.3).
+  void dtype(std::string_view typestr) {
+    const Typestr t = parse_typestr(typestr);
+    const char order = t.order == '=' ? '<' : t.order;
+    const std::string key = order + std::string(1, t.kind) + std::to_string(t.itemsize);
+    for (const auto& [k, idx] : dtype_memo_) {
+      if (k == key) return get(idx);
+    }
+    global(GlobalId::NumpyDtype);
+    str(key.substr(1));
+    memoize();
+    integer(0);
+    integer(1);
+    byte(0x87);  // TUPLE3
+    memoize();
+    byte('R');  // REDUCE
+    const std::int64_t idx = memoize();
+    byte('(');  // MARK
+    integer(3);
+    str(std::string_view(&order, 1));
+    memoize();
+    byte('N');
+    byte('N');
+    byte('N');
+    integer(-1);
+    integer(-1);
+    integer(0);
+    byte('t');  // TUPLE
+    memoize();
+    byte('b');  // BUILD
+    dtype_memo_.emplace_back(key, idx);
+  }
+
+  void numpy_scalar(const NumpyScalar& s) {
+    if (minimal_) {
+      // Numeric scalars become Python numbers; anything else keeps the NumPy encoding.
+      const Typestr t = parse_typestr(s.dtype);
+      const bool int_size =
+          t.itemsize == 1 || t.itemsize == 2 || t.itemsize == 4 || t.itemsize == 8;
+      if (s.data.size() == t.itemsize) {
+        if (t.kind == 'f' && (t.itemsize == 4 || t.itemsize == 8)) return floating(s.as_double());
+        if (t.kind == 'b' && t.itemsize == 1) return byte(s.as_int64() != 0 ? 0x88 : 0x89);
+        if (t.kind == 'i' && int_size) return integer(s.as_int64());
+        if (t.kind == 'u' && int_size) {
+          std::uint64_t bits = 0;
+          const bool big = t.order == '>';
+          for (std::size_t i = 0; i < t.itemsize; ++i) {
+            const auto b = static_cast<unsigned char>(s.data[big ? i : t.itemsize - 1 - i]);
+            bits = (bits << 8) | b;
+          }
+          return unsigned_integer(bits);
+        }
+      }
+    }
+    global(GlobalId::NumpyScalar);
+    dtype(s.dtype);
+    bytes(s.data);
+    memoize();
+    byte(0x86);  // TUPLE2
+    memoize();
+    byte('R');  // REDUCE
+    memoize();
+  }
+
+  void numpy_array(const NumpyArray& a) {
+    global(GlobalId::NumpyReconstruct);
+    global(GlobalId::NumpyNdarray);
+    integer(0);
+    byte(0x85);  // TUPLE1
+    bytes("b");
+    byte(0x87);  // TUPLE3
+    byte('R');   // REDUCE
+    byte('(');   // MARK
+    integer(1);
+    if (a.shape.empty()) {
+      byte(')');  // EMPTY_TUPLE
+    } else {
+      if (a.shape.size() > 3) byte('(');
+      for (std::int64_t d : a.shape) integer(d);
+      byte(a.shape.size() > 3 ? 't' : static_cast<unsigned char>(0x85 + a.shape.size() - 1));
+    }
+    dtype(a.dtype);
+    byte(a.fortran_order ? 0x88 : 0x89);
+    bytes(a.data);
+    byte('t');  // TUPLE
+    byte('b');  // BUILD
+  }
+
+  void items(const std::vector<Value>& items, unsigned char batch_op, std::size_t depth) {
+    for (std::size_t start = 0; start < items.size(); start += kBatch) {
+      const std::size_t end = std::min(items.size(), start + kBatch);
+      byte('(');
+      for (std::size_t i = start; i < end; ++i) value(items[i], depth);
+      byte(batch_op);
+    }
+  }
+
+  void value(const Value& v, std::size_t depth) {
+    switch (v.type()) {
+      case Type::List:
+      case Type::Tuple:
+      case Type::Set:
+      case Type::Dict:
+        if (depth + 1 > kMaxDepth) {
+          throw Error("pickle: cannot dump a value nested deeper than " +
+                      std::to_string(kMaxDepth) + " levels");
+        }
+        break;
+      default:
+        break;
+    }
+    switch (v.type()) {
+      case Type::None:
+        return byte('N');
+      case Type::Bool:
+        return byte(v.as_bool() ? 0x88 : 0x89);
+      case Type::Int:
+        return integer(v.as_int());
+      case Type::Float:
+        return floating(v.as_float());
+      case Type::Str:
+        return str(v.as_str());
+      case Type::Bytes:
+        return bytes(v.as_bytes());
+      case Type::List:
+        byte(']');                                  // EMPTY_LIST
+        return items(v.as_list(), 'e', depth + 1);  // APPENDS
+      case Type::Set:
+        byte(0x8f);                                 // EMPTY_SET
+        return items(v.as_set(), 0x90, depth + 1);  // ADDITEMS
+      case Type::Tuple: {
+        const auto& t = v.as_tuple();
+        if (t.empty()) return byte(')');  // EMPTY_TUPLE
+        if (t.size() > 3) byte('(');
+        for (const Value& item : t) value(item, depth + 1);
+        if (t.size() > 3) return byte('t');
+        return byte(static_cast<unsigned char>(0x85 + t.size() - 1));  // TUPLE1/2/3
+      }
+      case Type::Dict: {
+        const Dict& d = v.as_dict();
+        if (d.ordered && !minimal_) {
+          global(GlobalId::OrderedDict);
+          byte(')');  // EMPTY_TUPLE
+          byte('R');  // REDUCE
+        } else {
+          byte('}');  // EMPTY_DICT
+        }
+        for (std::size_t start = 0; start < d.items.size(); start += kBatch) {
+          const std::size_t end = std::min(d.items.size(), start + kBatch);
+          byte('(');
+          for (std::size_t i = start; i < end; ++i) {
+            value(d.items[i].first, depth + 1);
+            value(d.items[i].second, depth + 1);
+          }
+          byte('u');  // SETITEMS
+        }
+        return;
+      }
+      case Type::NumpyScalar:
+        return numpy_scalar(v.as_numpy_scalar());
+      case Type::NumpyArray:
+        return numpy_array(v.as_numpy_array());
+      case Type::Dtype:
+        return dtype(v.as_dtype());
+      case Type::Global:
+        return global(v.as_global());
+      case Type::Native:
+        throw Error("pickle: cannot dump a native record (tag " + std::to_string(v.native_tag()) +
+                    ")");
+    }
+  }
+
+  bool minimal_;
+  std::string out_;
+  std::int64_t memo_next_ = 0;
+  std::array<std::int64_t, 16> global_memo_{};
+  std::vector<std::pair<std::string, std::int64_t>> dtype_memo_;
+};
+
+}  // namespace
+
+std::string dump(const Value& value, const DumpOptions& options) {
+  Writer writer(options);
+  return writer.run(value);
+}
+
+}  // namespace natsbench::pickle

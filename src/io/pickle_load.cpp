@@ -1,0 +1,1513 @@
+// pickle::load - a hand-written unpickler for protocols 0-5 (plain data and NumPy only).
+//
+// Structure: one pass over the opcodes (prescan) finds which memo indices a later GET reads;
+// the main pass then keeps only those in the memo, so a big file does not hold a second
+// reference to every string and container it memoized. The main pass is a switch over the
+// opcode byte with a value stack and a mark stack, as in CPython's _pickle.c: values below
+// the last MARK are out of reach of every opcode but POP (the "fence").
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "natsbench/io/pickle.h"
+#include "natsbench/util/error.h"
+#include "pickle_node.h"
+
+namespace natsbench::pickle {
+
+namespace {
+
+using detail::ArrayNode;
+using detail::DictNode;
+using detail::Node;
+using detail::SeqNode;
+using detail::StrNode;
+
+namespace op {
+enum : unsigned char {
+  MARK = '(',
+  STOP = '.',
+  POP = '0',
+  POP_MARK = '1',
+  DUP = '2',
+  FLOAT = 'F',
+  INT = 'I',
+  BININT = 'J',
+  BININT1 = 'K',
+  LONG = 'L',
+  BININT2 = 'M',
+  NONE = 'N',
+  PERSID = 'P',
+  BINPERSID = 'Q',
+  REDUCE = 'R',
+  STRING = 'S',
+  BINSTRING = 'T',
+  SHORT_BINSTRING = 'U',
+  UNICODE = 'V',
+  BINUNICODE = 'X',
+  APPEND = 'a',
+  BUILD = 'b',
+  GLOBAL = 'c',
+  DICT = 'd',
+  EMPTY_DICT = '}',
+  APPENDS = 'e',
+  GET = 'g',
+  BINGET = 'h',
+  INST = 'i',
+  LONG_BINGET = 'j',
+  LIST = 'l',
+  EMPTY_LIST = ']',
+  OBJ = 'o',
+  PUT = 'p',
+  BINPUT = 'q',
+  LONG_BINPUT = 'r',
+  SETITEM = 's',
+  TUPLE = 't',
+  EMPTY_TUPLE = ')',
+  SETITEMS = 'u',
+  BINFLOAT = 'G',
+  PROTO = 0x80,
+  NEWOBJ = 0x81,
+  EXT1 = 0x82,
+  EXT2 = 0x83,
+  EXT4 = 0x84,
+  TUPLE1 = 0x85,
+  TUPLE2 = 0x86,
+  TUPLE3 = 0x87,
+  NEWTRUE = 0x88,
+  NEWFALSE = 0x89,
+  LONG1 = 0x8a,
+  LONG4 = 0x8b,
+  BINBYTES = 'B',
+  SHORT_BINBYTES = 'C',
+  SHORT_BINUNICODE = 0x8c,
+  BINUNICODE8 = 0x8d,
+  BINBYTES8 = 0x8e,
+  EMPTY_SET = 0x8f,
+  ADDITEMS = 0x90,
+  FROZENSET = 0x91,
+  NEWOBJ_EX = 0x92,
+  STACK_GLOBAL = 0x93,
+  MEMOIZE = 0x94,
+  FRAME = 0x95,
+  BYTEARRAY8 = 0x96,
+  NEXT_BUFFER = 0x97,
+  READONLY_BUFFER = 0x98,
+};
+}  // namespace op
+
+const char* op_name(unsigned char code) {
+  switch (code) {
+    case op::MARK:
+      return "MARK";
+    case op::STOP:
+      return "STOP";
+    case op::POP:
+      return "POP";
+    case op::POP_MARK:
+      return "POP_MARK";
+    case op::DUP:
+      return "DUP";
+    case op::FLOAT:
+      return "FLOAT";
+    case op::INT:
+      return "INT";
+    case op::BININT:
+      return "BININT";
+    case op::BININT1:
+      return "BININT1";
+    case op::LONG:
+      return "LONG";
+    case op::BININT2:
+      return "BININT2";
+    case op::NONE:
+      return "NONE";
+    case op::PERSID:
+      return "PERSID";
+    case op::BINPERSID:
+      return "BINPERSID";
+    case op::REDUCE:
+      return "REDUCE";
+    case op::STRING:
+      return "STRING";
+    case op::BINSTRING:
+      return "BINSTRING";
+    case op::SHORT_BINSTRING:
+      return "SHORT_BINSTRING";
+    case op::UNICODE:
+      return "UNICODE";
+    case op::BINUNICODE:
+      return "BINUNICODE";
+    case op::APPEND:
+      return "APPEND";
+    case op::BUILD:
+      return "BUILD";
+    case op::GLOBAL:
+      return "GLOBAL";
+    case op::DICT:
+      return "DICT";
+    case op::EMPTY_DICT:
+      return "EMPTY_DICT";
+    case op::APPENDS:
+      return "APPENDS";
+    case op::GET:
+      return "GET";
+    case op::BINGET:
+      return "BINGET";
+    case op::INST:
+      return "INST";
+    case op::LONG_BINGET:
+      return "LONG_BINGET";
+    case op::LIST:
+      return "LIST";
+    case op::EMPTY_LIST:
+      return "EMPTY_LIST";
+    case op::OBJ:
+      return "OBJ";
+    case op::PUT:
+      return "PUT";
+    case op::BINPUT:
+      return "BINPUT";
+    case op::LONG_BINPUT:
+      return "LONG_BINPUT";
+    case op::SETITEM:
+      return "SETITEM";
+    case op::TUPLE:
+      return "TUPLE";
+    case op::EMPTY_TUPLE:
+      return "EMPTY_TUPLE";
+    case op::SETITEMS:
+      return "SETITEMS";
+    case op::BINFLOAT:
+      return "BINFLOAT";
+    case op::PROTO:
+      return "PROTO";
+    case op::NEWOBJ:
+      return "NEWOBJ";
+    case op::EXT1:
+      return "EXT1";
+    case op::EXT2:
+      return "EXT2";
+    case op::EXT4:
+      return "EXT4";
+    case op::TUPLE1:
+      return "TUPLE1";
+    case op::TUPLE2:
+      return "TUPLE2";
+    case op::TUPLE3:
+      return "TUPLE3";
+    case op::NEWTRUE:
+      return "NEWTRUE";
+    case op::NEWFALSE:
+      return "NEWFALSE";
+    case op::LONG1:
+      return "LONG1";
+    case op::LONG4:
+      return "LONG4";
+    case op::BINBYTES:
+      return "BINBYTES";
+    case op::SHORT_BINBYTES:
+      return "SHORT_BINBYTES";
+    case op::SHORT_BINUNICODE:
+      return "SHORT_BINUNICODE";
+    case op::BINUNICODE8:
+      return "BINUNICODE8";
+    case op::BINBYTES8:
+      return "BINBYTES8";
+    case op::EMPTY_SET:
+      return "EMPTY_SET";
+    case op::ADDITEMS:
+      return "ADDITEMS";
+    case op::FROZENSET:
+      return "FROZENSET";
+    case op::NEWOBJ_EX:
+      return "NEWOBJ_EX";
+    case op::STACK_GLOBAL:
+      return "STACK_GLOBAL";
+    case op::MEMOIZE:
+      return "MEMOIZE";
+    case op::FRAME:
+      return "FRAME";
+    case op::BYTEARRAY8:
+      return "BYTEARRAY8";
+    case op::NEXT_BUFFER:
+      return "NEXT_BUFFER";
+    case op::READONLY_BUFFER:
+      return "READONLY_BUFFER";
+    default:
+      return nullptr;
+  }
+}
+
+inline std::uint16_t le16(const unsigned char* p) {
+  return static_cast<std::uint16_t>(p[0] | (p[1] << 8));
+}
+inline std::uint32_t le32(const unsigned char* p) {
+  std::uint32_t v;
+  std::memcpy(&v, p, 4);
+  if constexpr (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__) v = __builtin_bswap32(v);
+  return v;
+}
+inline std::uint64_t le64(const unsigned char* p) {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  if constexpr (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__) v = __builtin_bswap64(v);
+  return v;
+}
+inline double be_double(const unsigned char* p) {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  if constexpr (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) v = __builtin_bswap64(v);
+  double d;
+  std::memcpy(&d, &v, 8);
+  return d;
+}
+
+// UTF-8 as CPython's "surrogatepass" decoder accepts it (encoded surrogates allowed).
+bool valid_utf8(const unsigned char* s, std::size_t n) {
+  std::size_t i = 0;
+  while (i < n) {
+    // ASCII fast path, 8 bytes at a time.
+    while (i + 8 <= n) {
+      std::uint64_t w;
+      std::memcpy(&w, s + i, 8);
+      if (w & 0x8080808080808080ULL) break;
+      i += 8;
+    }
+    if (i >= n) break;
+    const unsigned char c = s[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t len;
+    std::uint32_t cp;
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (n - i < len) return false;
+    for (std::size_t k = 1; k < len; ++k) {
+      if ((s[i + k] & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (s[i + k] & 0x3F);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))) return false;
+    i += len;
+  }
+  return true;
+}
+
+void append_utf8(std::string& out, std::uint32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+// Decimal digits only (what CPython's picklers write for PUT/GET indices).
+bool parse_index(std::string_view s, std::uint64_t& out) {
+  if (s.empty() || s.size() > 19) return false;
+  std::uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  out = v;
+  return true;
+}
+
+// A set of memo indices: a bitset below `limit` (grown on demand), a hash set above it.
+class IndexSet {
+ public:
+  explicit IndexSet(std::uint64_t limit) : limit_(limit) {}
+
+  bool insert(std::uint64_t idx) {
+    if (idx < limit_) {
+      const std::size_t word = static_cast<std::size_t>(idx >> 6);
+      if (word >= bits_.size()) bits_.resize(std::max<std::size_t>(word + 1, bits_.size() * 2));
+      const std::uint64_t mask = std::uint64_t{1} << (idx & 63);
+      if (bits_[word] & mask) return false;
+      bits_[word] |= mask;
+      return true;
+    }
+    return sparse_.insert(idx).second;
+  }
+
+  bool contains(std::uint64_t idx) const {
+    if (idx < limit_) {
+      const std::size_t word = static_cast<std::size_t>(idx >> 6);
+      return word < bits_.size() && ((bits_[word] >> (idx & 63)) & 1);
+    }
+    return sparse_.count(idx) != 0;
+  }
+
+  bool dense(std::uint64_t idx) const { return idx < limit_; }
+  const std::vector<std::uint64_t>& bits() const { return bits_; }
+
+ private:
+  std::uint64_t limit_;
+  std::vector<std::uint64_t> bits_;
+  std::unordered_set<std::uint64_t> sparse_;
+};
+
+// Python's memo numbering: MEMOIZE uses the number of distinct indices defined so far.
+class MemoCounter {
+ public:
+  explicit MemoCounter(std::uint64_t limit) : defined_(limit) {}
+  void define(std::uint64_t idx) {
+    if (defined_.insert(idx)) ++len_;
+  }
+  std::uint64_t next() const { return len_; }
+  bool defined(std::uint64_t idx) const { return defined_.contains(idx); }
+
+ private:
+  IndexSet defined_;
+  std::uint64_t len_ = 0;
+};
+
+// The memo of the main pass: keeps only the indices that the prescan saw a GET for.
+class Memo {
+ public:
+  Memo(std::uint64_t limit, IndexSet needed) : counter_(limit), needed_(std::move(needed)) {
+    const auto& bits = needed_.bits();
+    rank_.resize(bits.size());
+    std::size_t total = 0;
+    for (std::size_t w = 0; w < bits.size(); ++w) {
+      rank_[w] = total;
+      total += static_cast<std::size_t>(__builtin_popcountll(bits[w]));
+    }
+    slots_.resize(total);
+  }
+
+  std::uint64_t next() const { return counter_.next(); }
+
+  void define(std::uint64_t idx, const Value& v) {
+    counter_.define(idx);
+    if (!needed_.contains(idx)) return;
+    if (needed_.dense(idx)) {
+      slots_[slot(idx)] = v;
+    } else {
+      sparse_[idx] = v;
+    }
+  }
+
+  // nullptr when the index was never defined.
+  const Value* get(std::uint64_t idx) const {
+    if (!counter_.defined(idx) || !needed_.contains(idx)) return nullptr;
+    if (needed_.dense(idx)) return &slots_[slot(idx)];
+    auto it = sparse_.find(idx);
+    return it == sparse_.end() ? nullptr : &it->second;
+  }
+
+ private:
+  std::size_t slot(std::uint64_t idx) const {
+    const std::size_t word = static_cast<std::size_t>(idx >> 6);
+    const std::uint64_t below = needed_.bits()[word] & ((std::uint64_t{1} << (idx & 63)) - 1);
+    return rank_[word] + static_cast<std::size_t>(__builtin_popcountll(below));
+  }
+
+  MemoCounter counter_;
+  IndexSet needed_;
+  std::vector<std::size_t> rank_;
+  std::vector<Value> slots_;
+  std::unordered_map<std::uint64_t, Value> sparse_;
+};
+
+// Walks the opcodes without building values and returns the memo indices read by a GET.
+// Stops quietly at STOP or at the first malformed opcode (the main pass reports it there).
+IndexSet prescan_memo(const unsigned char* data, std::size_t size) {
+  IndexSet needed(size);
+  MemoCounter counter(size);
+  std::size_t pos = 0;
+  auto have = [&](std::size_t n) { return n <= size - pos; };
+  auto line = [&](std::string_view& out) {
+    const void* nl = std::memchr(data + pos, '\n', size - pos);
+    if (!nl) return false;
+    const std::size_t end = static_cast<std::size_t>(static_cast<const unsigned char*>(nl) - data);
+    out = std::string_view(reinterpret_cast<const char*>(data + pos), end - pos);
+    pos = end + 1;
+    return true;
+  };
+  auto skip = [&](std::size_t n) {
+    if (!have(n)) return false;
+    pos += n;
+    return true;
+  };
+  while (pos < size) {
+    const unsigned char code = data[pos++];
+    std::string_view text;
+    std::uint64_t idx = 0;
+    switch (code) {
+      case op::STOP:
+        return needed;
+      case op::MEMOIZE:
+        counter.define(counter.next());
+        break;
+      case op::BINPUT:
+        if (!have(1)) return needed;
+        counter.define(data[pos]);
+        pos += 1;
+        break;
+      case op::LONG_BINPUT:
+        if (!have(4)) return needed;
+        counter.define(le32(data + pos));
+        pos += 4;
+        break;
+      case op::PUT:
+        if (!line(text) || !parse_index(text, idx)) return needed;
+        counter.define(idx);
+        break;
+      case op::BINGET:
+        if (!have(1)) return needed;
+        needed.insert(data[pos]);
+        pos += 1;
+        break;
+      case op::LONG_BINGET:
+        if (!have(4)) return needed;
+        needed.insert(le32(data + pos));
+        pos += 4;
+        break;
+      case op::GET:
+        if (!line(text) || !parse_index(text, idx)) return needed;
+        needed.insert(idx);
+        break;
+      case op::PROTO:
+      case op::BININT1:
+      case op::EXT1:
+        if (!skip(1)) return needed;
+        break;
+      case op::BININT2:
+      case op::EXT2:
+        if (!skip(2)) return needed;
+        break;
+      case op::BININT:
+      case op::EXT4:
+        if (!skip(4)) return needed;
+        break;
+      case op::BINFLOAT:
+      case op::FRAME:
+        if (!skip(8)) return needed;
+        break;
+      case op::SHORT_BINSTRING:
+      case op::SHORT_BINUNICODE:
+      case op::SHORT_BINBYTES:
+      case op::LONG1:
+        if (!have(1)) return needed;
+        pos += 1;
+        if (!skip(data[pos - 1])) return needed;
+        break;
+      case op::BINSTRING:
+      case op::BINUNICODE:
+      case op::BINBYTES:
+      case op::LONG4:
+        if (!have(4)) return needed;
+        pos += 4;
+        if (!skip(le32(data + pos - 4))) return needed;
+        break;
+      case op::BINUNICODE8:
+      case op::BINBYTES8:
+      case op::BYTEARRAY8: {
+        if (!have(8)) return needed;
+        pos += 8;
+        const std::uint64_t n = le64(data + pos - 8);
+        if (n > size - pos) return needed;
+        pos += static_cast<std::size_t>(n);
+        break;
+      }
+      case op::INT:
+      case op::LONG:
+      case op::FLOAT:
+      case op::STRING:
+      case op::UNICODE:
+      case op::PERSID:
+        if (!line(text)) return needed;
+        break;
+      case op::GLOBAL:
+      case op::INST:
+        if (!line(text) || !line(text)) return needed;
+        break;
+      default:
+        if (!op_name(code)) return needed;  // unknown opcode
+        break;                              // no argument
+    }
+  }
+  return needed;
+}
+
+class Reader {
+ public:
+  Reader(std::string_view bytes, const LoadOptions& options)
+      : data_(reinterpret_cast<const unsigned char*>(bytes.data())),
+        size_(bytes.size()),
+        options_(options),
+        memo_(bytes.size(), prescan_memo(data_, size_)) {
+    stack_.reserve(64);
+  }
+
+  Value run();
+
+ private:
+  // ---- errors
+  [[noreturn]] void fail(const std::string& what) const {
+    const char* name = op_name(op_);
+    throw Error("pickle: " + what + " (" + (name ? name : "opcode") + " at byte offset " +
+                std::to_string(op_pos_) + ")");
+  }
+
+  // ---- input
+  const unsigned char* take(std::size_t n) {
+    if (n > size_ - pos_) {
+      fail("truncated input: needs " + std::to_string(n) + " more bytes, " +
+           std::to_string(size_ - pos_) + " left");
+    }
+    const unsigned char* p = data_ + pos_;
+    pos_ += n;
+    return p;
+  }
+  std::size_t take_length(std::uint64_t n) {
+    if (n > size_ - pos_) {
+      fail("length " + std::to_string(n) + " exceeds the " + std::to_string(size_ - pos_) +
+           " bytes left");
+    }
+    return static_cast<std::size_t>(n);
+  }
+  std::string_view take_line() {
+    const void* nl = std::memchr(data_ + pos_, '\n', size_ - pos_);
+    if (!nl) fail("truncated input: missing end of line");
+    const auto end = static_cast<std::size_t>(static_cast<const unsigned char*>(nl) - data_);
+    std::string_view s(reinterpret_cast<const char*>(data_ + pos_), end - pos_);
+    pos_ = end + 1;
+    return s;
+  }
+  std::string_view take_chars(std::size_t n) { return {reinterpret_cast<const char*>(take(n)), n}; }
+
+  // ---- stack
+  std::size_t fence() const { return marks_.empty() ? 0 : marks_.back(); }
+  void push(Value v) { stack_.push_back(std::move(v)); }
+  Value pop() {
+    if (stack_.size() <= fence()) fail("stack underflow");
+    Value v = std::move(stack_.back());
+    stack_.pop_back();
+    return v;
+  }
+  Value& top() {
+    if (stack_.size() <= fence()) fail("stack underflow");
+    return stack_.back();
+  }
+  std::size_t pop_mark() {
+    if (marks_.empty()) fail("MARK not found");
+    const std::size_t m = marks_.back();
+    marks_.pop_back();
+    return m;
+  }
+  // For APPENDS/SETITEMS/ADDITEMS: pops the mark, returns it; the target is stack_[mark-1].
+  std::size_t pop_mark_with_target() {
+    const std::size_t m = pop_mark();
+    if (m == 0 || m - 1 < fence()) fail("stack underflow: no target below MARK");
+    return m;
+  }
+
+  // ---- values
+  void depth_add(Node* n, std::uint32_t child_depth) {
+    if (child_depth + 1 > n->depth) {
+      if (child_depth + 1 > kMaxDepth) {
+        fail("nesting deeper than " + std::to_string(kMaxDepth) + " levels");
+      }
+      n->depth = child_depth + 1;
+    }
+  }
+  Value make_seq(Type t, std::size_t from) {
+    auto* n = new SeqNode();
+    Value v = Value::adopt(t, n);
+    n->depth = 1;
+    n->items.reserve(stack_.size() - from);
+    for (std::size_t i = from; i < stack_.size(); ++i) {
+      depth_add(n, detail::depth_of(stack_[i]));
+      n->items.push_back(std::move(stack_[i]));
+    }
+    stack_.erase(stack_.begin() + static_cast<std::ptrdiff_t>(from), stack_.end());
+    return v;
+  }
+  Value new_dict(bool ordered) {
+    auto* n = new DictNode();
+    n->depth = 1;
+    n->dict.ordered = ordered;
+    return Value::adopt(Type::Dict, n);
+  }
+  Value new_seq(Type t) {
+    auto* n = new SeqNode();
+    n->depth = 1;
+    return Value::adopt(t, n);
+  }
+  template <class T>
+  T* mutable_node(Value& target, Type expected, const char* what) {
+    if (target.type() != expected) {
+      fail(std::string(what) + " target is " + std::string(type_name(target.type())) +
+           ", expected " + std::string(type_name(expected)));
+    }
+    Node* n = target.node();
+    if (n->shared) {
+      fail(std::string(type_name(expected)) +
+           " modified after GET/DUP shared it (recursive structures are not supported)");
+    }
+    return static_cast<T*>(n);
+  }
+  void set_items(Value& target, std::size_t from);
+  void append_items(Value& target, std::size_t from, Type expected, const char* what);
+  void mark_shared(const Value& v) {
+    if (v.is_heap()) v.node()->shared = true;
+  }
+  void call_on_dict() {
+    if (options_.on_dict && stack_.back().is(Type::Dict)) options_.on_dict(stack_.back());
+  }
+
+  Value str_value(std::string_view s) {
+    if (!valid_utf8(reinterpret_cast<const unsigned char*>(s.data()), s.size())) {
+      fail("invalid UTF-8 in string");
+    }
+    return Value::str(s);
+  }
+  Value long_value(const unsigned char* p, std::size_t n);
+  Value int_text(std::string_view s, bool is_long);
+  Value float_text(std::string_view s);
+  Value string_text(std::string_view s);
+  Value unicode_text(std::string_view s);
+  Value global(std::string_view module, std::string_view name);
+  Value reduce(const Value& callable, const Value& args);
+  void build(Value& inst, const Value& state);
+  std::string encode_text(const Value& text, std::string_view encoding, const char* who);
+  std::string dtype_typestr(const Value& arg);
+  std::vector<std::int64_t> shape_of(const Value& v, const char* who);
+  void check_array_size(const NumpyArray& a);
+
+  const unsigned char* data_;
+  std::size_t size_;
+  std::size_t pos_ = 0;
+  std::size_t op_pos_ = 0;
+  unsigned char op_ = 0;
+  const LoadOptions& options_;
+  std::vector<Value> stack_;
+  std::vector<std::size_t> marks_;
+  Memo memo_;
+};
+
+void Reader::set_items(Value& target, std::size_t from) {
+  const std::size_t count = stack_.size() - from;
+  if (count % 2 != 0) fail("odd number of items for " + std::string(op_name(op_)));
+  auto* n = mutable_node<DictNode>(target, Type::Dict, op_name(op_));
+  auto& items = n->dict.items;
+  const std::size_t need = items.size() + count / 2;
+  if (items.capacity() < need) items.reserve(std::max(need, items.capacity() * 2));
+  for (std::size_t i = from; i < stack_.size(); i += 2) {
+    depth_add(n, std::max(detail::depth_of(stack_[i]), detail::depth_of(stack_[i + 1])));
+    items.emplace_back(std::move(stack_[i]), std::move(stack_[i + 1]));
+  }
+  stack_.erase(stack_.begin() + static_cast<std::ptrdiff_t>(from), stack_.end());
+}
+
+void Reader::append_items(Value& target, std::size_t from, Type expected, const char* what) {
+  auto* n = mutable_node<SeqNode>(target, expected, what);
+  auto& items = n->items;
+  const std::size_t need = items.size() + (stack_.size() - from);
+  if (items.capacity() < need) items.reserve(std::max(need, items.capacity() * 2));
+  for (std::size_t i = from; i < stack_.size(); ++i) {
+    depth_add(n, detail::depth_of(stack_[i]));
+    items.push_back(std::move(stack_[i]));
+  }
+  stack_.erase(stack_.begin() + static_cast<std::ptrdiff_t>(from), stack_.end());
+}
+
+// Little-endian two's complement of n bytes (LONG1/LONG4); must fit int64.
+Value Reader::long_value(const unsigned char* p, std::size_t n) {
+  if (n == 0) return Value::integer(0);
+  const bool negative = (p[n - 1] & 0x80) != 0;
+  const unsigned char extension = negative ? 0xFF : 0x00;
+  for (std::size_t i = 8; i < n; ++i) {
+    if (p[i] != extension)
+      fail("integer does not fit in 64 bits (" + std::to_string(n) + " bytes)");
+  }
+  if (n > 8 && ((p[7] & 0x80) != 0) != negative) {
+    fail("integer does not fit in 64 bits (" + std::to_string(n) + " bytes)");
+  }
+  std::uint64_t v = negative ? ~std::uint64_t{0} : 0;
+  const std::size_t used = std::min<std::size_t>(n, 8);
+  for (std::size_t i = 0; i < used; ++i) {
+    v &= ~(std::uint64_t{0xFF} << (8 * i));
+    v |= std::uint64_t{p[i]} << (8 * i);
+  }
+  return Value::integer(static_cast<std::int64_t>(v));
+}
+
+Value Reader::int_text(std::string_view s, bool is_long) {
+  if (!is_long) {
+    if (s == "01") return Value::boolean(true);
+    if (s == "00") return Value::boolean(false);
+  }
+  if (is_long && !s.empty() && s.back() == 'L') s.remove_suffix(1);
+  std::string_view digits = s;
+  if (!digits.empty() && digits[0] == '+') digits.remove_prefix(1);
+  std::int64_t v = 0;
+  const char* end = digits.data() + digits.size();
+  auto [ptr, ec] = std::from_chars(digits.data(), end, v);
+  if (ec == std::errc::result_out_of_range) fail("integer does not fit in 64 bits");
+  if (ec != std::errc() || ptr != end || digits.empty()) {
+    fail("invalid integer literal '" + std::string(s.substr(0, 40)) + "'");
+  }
+  return Value::integer(v);
+}
+
+Value Reader::float_text(std::string_view s) {
+  double d = 0;
+  const char* end = s.data() + s.size();
+  auto [ptr, ec] = std::from_chars(s.data(), end, d);
+  if (ec == std::errc::result_out_of_range) {
+    // from_chars reports overflow/underflow; Python gives inf / a denormal or 0.
+    d = std::strtod(std::string(s).c_str(), nullptr);
+  } else if (ec != std::errc() || ptr != end || s.empty()) {
+    fail("invalid float literal '" + std::string(s.substr(0, 40)) + "'");
+  }
+  return Value::floating(d);
+}
+
+// STRING: a quoted Python-2 str literal with backslash escapes -> bytes.
+Value Reader::string_text(std::string_view s) {
+  if (s.size() < 2 || (s.front() != '\'' && s.front() != '"') || s.back() != s.front()) {
+    fail("the STRING opcode argument must be quoted");
+  }
+  s = s.substr(1, s.size() - 2);
+  std::string out;
+  out.reserve(s.size());
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c != '\\') {
+      out += c;
+      continue;
+    }
+    if (++i >= s.size()) fail("trailing backslash in STRING");
+    const char e = s[i];
+    switch (e) {
+      case '\n':
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case '\'':
+        out += '\'';
+        break;
+      case '"':
+        out += '"';
+        break;
+      case 'a':
+        out += '\a';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'v':
+        out += '\v';
+        break;
+      case 'x': {
+        if (i + 2 >= s.size()) fail("invalid \\x escape in STRING");
+        const int h = hex(s[i + 1]), l = hex(s[i + 2]);
+        if (h < 0 || l < 0) fail("invalid \\x escape in STRING");
+        out += static_cast<char>(h * 16 + l);
+        i += 2;
+        break;
+      }
+      default:
+        if (e >= '0' && e <= '7') {
+          int v = e - '0';
+          for (int k = 0; k < 2 && i + 1 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '7'; ++k)
+            v = v * 8 + (s[++i] - '0');
+          out += static_cast<char>(v & 0xFF);
+        } else {
+          out += '\\';
+          out += e;
+        }
+    }
+  }
+  return Value::bytes(out);
+}
+
+// UNICODE: raw-unicode-escape (\uXXXX, \UXXXXXXXX after an odd run of backslashes; every
+// other byte is a Latin-1 code point) -> UTF-8.
+Value Reader::unicode_text(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c != '\\') {
+      append_utf8(out, c);
+      ++i;
+      continue;
+    }
+    std::size_t run = 0;
+    while (i < s.size() && s[i] == '\\') {
+      ++run;
+      ++i;
+    }
+    const bool escape = (run % 2 == 1) && i < s.size() && (s[i] == 'u' || s[i] == 'U');
+    out.append(escape ? run - 1 : run, '\\');
+    if (!escape) continue;
+    const std::size_t digits = s[i] == 'u' ? 4 : 8;
+    ++i;
+    if (s.size() - i < digits) fail("truncated \\u escape in UNICODE");
+    std::uint32_t cp = 0;
+    for (std::size_t k = 0; k < digits; ++k) {
+      const char h = s[i + k];
+      int v = -1;
+      if (h >= '0' && h <= '9') v = h - '0';
+      if (h >= 'a' && h <= 'f') v = h - 'a' + 10;
+      if (h >= 'A' && h <= 'F') v = h - 'A' + 10;
+      if (v < 0) fail("invalid \\u escape in UNICODE");
+      cp = cp * 16 + static_cast<std::uint32_t>(v);
+    }
+    if (cp > 0x10FFFF) fail("\\U escape out of range in UNICODE");
+    append_utf8(out, cp);
+    i += digits;
+  }
+  return Value::str(out);
+}
+
+Value Reader::global(std::string_view module, std::string_view name) {
+  if (!valid_utf8(reinterpret_cast<const unsigned char*>(module.data()), module.size()) ||
+      !valid_utf8(reinterpret_cast<const unsigned char*>(name.data()), name.size())) {
+    fail("invalid UTF-8 in global name");
+  }
+  std::string_view m = module;
+  if (m == "__builtin__") m = "builtins";
+  if (m == "numpy._core.multiarray") m = "numpy.core.multiarray";
+  if (m == "numpy._core.numeric") m = "numpy.core.numeric";
+  struct Known {
+    std::string_view module, name;
+    GlobalId id;
+  };
+  static constexpr Known kKnown[] = {
+      {"collections", "OrderedDict", GlobalId::OrderedDict},
+      {"numpy.core.multiarray", "scalar", GlobalId::NumpyScalar},
+      {"numpy", "dtype", GlobalId::NumpyDtype},
+      {"numpy.core.multiarray", "_reconstruct", GlobalId::NumpyReconstruct},
+      {"numpy", "ndarray", GlobalId::NumpyNdarray},
+      {"numpy.core.numeric", "_frombuffer", GlobalId::NumpyFromBuffer},
+      {"builtins", "set", GlobalId::Set},
+      {"builtins", "frozenset", GlobalId::FrozenSet},
+      {"_codecs", "encode", GlobalId::CodecsEncode},
+      {"builtins", "bytes", GlobalId::Bytes},
+      {"builtins", "bytearray", GlobalId::ByteArray},
+  };
+  for (const auto& k : kKnown) {
+    if (k.module == m && k.name == name) return Value::global(k.id);
+  }
+  auto shown = [](std::string_view s) { return std::string(s.substr(0, 100)); };
+  fail("unsupported global '" + shown(module) + "." + shown(name) + "'");
+}
+
+std::string Reader::encode_text(const Value& text, std::string_view encoding, const char* who) {
+  if (!text.is(Type::Str)) {
+    fail(std::string(who) + " expects a str, got " + std::string(type_name(text.type())));
+  }
+  const std::string_view s = text.as_str();
+  std::string enc;
+  for (char c : encoding) enc += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  std::replace(enc.begin(), enc.end(), '_', '-');
+  if (enc == "utf-8" || enc == "utf8") return std::string(s);
+  if (enc != "latin1" && enc != "latin-1" && enc != "iso-8859-1" && enc != "iso8859-1" &&
+      enc != "l1") {
+    fail(std::string(who) + ": unsupported encoding '" + std::string(encoding.substr(0, 40)) + "'");
+  }
+  // Decode UTF-8 (already validated) to code points; each must be a byte value.
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      out += static_cast<char>(c);
+      ++i;
+    } else if ((c & 0xE0) == 0xC0 && i + 1 < s.size()) {
+      const std::uint32_t cp = ((c & 0x1Fu) << 6) | (static_cast<unsigned char>(s[i + 1]) & 0x3Fu);
+      if (cp > 0xFF) fail(std::string(who) + ": character beyond latin-1");
+      out += static_cast<char>(cp);
+      i += 2;
+    } else {
+      fail(std::string(who) + ": character beyond latin-1");
+    }
+  }
+  return out;
+}
+
+// The typestr of numpy.dtype(arg, ...): "f8" -> "<f8" (native order until BUILD sets it).
+std::string Reader::dtype_typestr(const Value& arg) {
+  std::string_view s;
+  if (arg.is(Type::Str)) {
+    s = arg.as_str();
+  } else if (arg.is(Type::Bytes)) {
+    s = arg.as_bytes();
+  } else {
+    fail("numpy.dtype expects a str, got " + std::string(type_name(arg.type())));
+  }
+  Typestr t;
+  try {
+    t = parse_typestr(s);
+  } catch (const Error& e) {
+    fail(std::string(e.what()).substr(8));  // drop the "pickle: " prefix
+  }
+  const char order = t.order == '=' ? '<' : t.order;
+  return order + std::string(1, t.kind) + std::to_string(t.itemsize);
+}
+
+std::vector<std::int64_t> Reader::shape_of(const Value& v, const char* who) {
+  if (!v.is(Type::Tuple) && !v.is(Type::List)) {
+    fail(std::string(who) + ": shape must be a tuple, got " + std::string(type_name(v.type())));
+  }
+  std::vector<std::int64_t> shape;
+  for (const Value& d : v.as_sequence()) {
+    if (!d.is(Type::Int) || d.as_int() < 0) fail(std::string(who) + ": invalid shape");
+    shape.push_back(d.as_int());
+  }
+  return shape;
+}
+
+void Reader::check_array_size(const NumpyArray& a) {
+  const Typestr t = parse_typestr(a.dtype);
+  if (t.kind != 'b' && t.kind != 'i' && t.kind != 'u' && t.kind != 'f' && t.kind != 'c') return;
+  std::uint64_t count = t.itemsize;
+  for (std::int64_t d : a.shape) {
+    if (__builtin_mul_overflow(count, static_cast<std::uint64_t>(d), &count)) {
+      fail("numpy array shape too large");
+    }
+  }
+  if (count != a.data.size()) {
+    fail("numpy array of dtype '" + a.dtype + "' and " + std::to_string(a.shape.size()) +
+         "-d shape needs " + std::to_string(count) + " data bytes, got " +
+         std::to_string(a.data.size()));
+  }
+}
+
+Value Reader::reduce(const Value& callable, const Value& args_value) {
+  if (!callable.is(Type::Global)) {
+    fail("REDUCE callable is " + std::string(type_name(callable.type())) + ", expected a global");
+  }
+  if (!args_value.is(Type::Tuple)) {
+    fail("REDUCE arguments must be a tuple, got " + std::string(type_name(args_value.type())));
+  }
+  const std::vector<Value>& args = args_value.as_tuple();
+  const GlobalId id = callable.as_global();
+  const std::string who =
+      std::string(global_module(id)) + "." + std::string(global_name(id)) + "()";
+  const std::string bad_args = "unsupported arguments for " + who;
+  switch (id) {
+    case GlobalId::OrderedDict: {
+      Value d = new_dict(true);
+      if (args.empty()) return d;
+      if (args.size() != 1 || (!args[0].is(Type::List) && !args[0].is(Type::Tuple))) fail(bad_args);
+      auto* n = static_cast<DictNode*>(d.node());
+      for (const Value& pair : args[0].as_sequence()) {
+        if ((!pair.is(Type::List) && !pair.is(Type::Tuple)) || pair.as_sequence().size() != 2) {
+          fail(bad_args);
+        }
+        const auto& kv = pair.as_sequence();
+        depth_add(n, std::max(detail::depth_of(kv[0]), detail::depth_of(kv[1])));
+        n->dict.items.emplace_back(kv[0], kv[1]);
+      }
+      return d;
+    }
+    case GlobalId::NumpyScalar: {
+      if (args.size() != 2 || !args[0].is(Type::Dtype)) fail(bad_args);
+      if (!args[1].is(Type::Bytes))
+        fail(who + ": only numeric scalars (bytes payload) are supported");
+      NumpyScalar s;
+      s.dtype = std::string(args[0].as_dtype());
+      s.data = std::string(args[1].as_bytes());
+      const Typestr t = parse_typestr(s.dtype);
+      const bool numeric =
+          t.kind == 'b' || t.kind == 'i' || t.kind == 'u' || t.kind == 'f' || t.kind == 'c';
+      if (numeric && s.data.size() != t.itemsize) {
+        fail(who + ": dtype '" + s.dtype + "' needs " + std::to_string(t.itemsize) +
+             " payload bytes, got " + std::to_string(s.data.size()));
+      }
+      return Value::numpy_scalar(std::move(s));
+    }
+    case GlobalId::NumpyDtype: {
+      if (args.empty() || args.size() > 3) fail(bad_args);
+      for (std::size_t i = 1; i < args.size(); ++i) {
+        if (!args[i].is(Type::Int) && !args[i].is(Type::Bool)) fail(bad_args);
+      }
+      return Value::dtype(dtype_typestr(args[0]));
+    }
+    case GlobalId::NumpyReconstruct: {
+      if (args.size() != 3 || !args[0].is(Type::Global) ||
+          args[0].as_global() != GlobalId::NumpyNdarray) {
+        fail(bad_args);
+      }
+      NumpyArray a;
+      a.shape = shape_of(args[1], "numpy _reconstruct");
+      if (std::find(a.shape.begin(), a.shape.end(), 0) == a.shape.end()) {
+        fail(who + ": only an empty initial shape is supported");
+      }
+      a.dtype = "|i1";  // numpy writes typecode b'b'; BUILD sets the real dtype
+      return Value::numpy_array(std::move(a));
+    }
+    case GlobalId::NumpyFromBuffer: {
+      if (args.size() != 4 || !args[0].is(Type::Bytes) || !args[1].is(Type::Dtype)) fail(bad_args);
+      NumpyArray a;
+      a.dtype = std::string(args[1].as_dtype());
+      a.shape = shape_of(args[2], "numpy _frombuffer");
+      std::string_view order;
+      if (args[3].is(Type::Str)) order = args[3].as_str();
+      if (args[3].is(Type::Bytes)) order = args[3].as_bytes();
+      if (order != "C" && order != "F") fail(bad_args);
+      a.fortran_order = order == "F";
+      a.data = std::string(args[0].as_bytes());
+      check_array_size(a);
+      return Value::numpy_array(std::move(a));
+    }
+    case GlobalId::Set:
+    case GlobalId::FrozenSet: {
+      Value s = new_seq(Type::Set);
+      if (args.empty()) return s;
+      const Type t = args[0].type();
+      if (args.size() != 1 || (t != Type::List && t != Type::Tuple && t != Type::Set))
+        fail(bad_args);
+      auto* n = static_cast<SeqNode*>(s.node());
+      n->items = args[0].as_sequence();
+      for (const Value& item : n->items) depth_add(n, detail::depth_of(item));
+      return s;
+    }
+    case GlobalId::CodecsEncode: {
+      if (args.empty() || args.size() > 2) fail(bad_args);
+      std::string_view encoding = "utf-8";
+      if (args.size() == 2) {
+        if (!args[1].is(Type::Str)) fail(bad_args);
+        encoding = args[1].as_str();
+      }
+      return Value::bytes(encode_text(args[0], encoding, who.c_str()));
+    }
+    case GlobalId::Bytes:
+    case GlobalId::ByteArray: {
+      if (args.empty()) return Value::bytes("");
+      if (args.size() == 1 && args[0].is(Type::Bytes)) return args[0];
+      if (args.size() == 2 && args[1].is(Type::Str)) {
+        return Value::bytes(encode_text(args[0], args[1].as_str(), who.c_str()));
+      }
+      fail(bad_args);
+    }
+    case GlobalId::NumpyNdarray:
+      break;
+  }
+  fail(who + " cannot be called");
+}
+
+void Reader::build(Value& inst, const Value& state) {
+  switch (inst.type()) {
+    case Type::Dict:
+      if (inst.as_dict().ordered) return;  // instance attributes of an OrderedDict: ignored
+      break;
+    case Type::Dtype: {
+      if (!state.is(Type::Tuple) || state.as_tuple().size() < 2) {
+        fail("unsupported numpy dtype state");
+      }
+      const Value& order_value = state.as_tuple()[1];  // str, or bytes in Python-2 files
+      if (!order_value.is(Type::Str) && !order_value.is(Type::Bytes)) {
+        fail("unsupported numpy dtype state");
+      }
+      const std::string_view order =
+          order_value.is(Type::Str) ? order_value.as_str() : order_value.as_bytes();
+      if (order.size() != 1 || std::string_view("<>|=").find(order[0]) == std::string_view::npos) {
+        fail("invalid byte order in numpy dtype state");
+      }
+      auto* n = static_cast<StrNode*>(inst.node());
+      if (n->shared) fail("numpy dtype modified after GET/DUP shared it");
+      n->chars()[0] = order[0] == '=' ? '<' : order[0];  // typestr always starts with the order
+      return;
+    }
+    case Type::NumpyArray: {
+      if (!state.is(Type::Tuple)) fail("numpy array state must be a tuple");
+      const auto& st = state.as_tuple();
+      if (st.size() != 4 && st.size() != 5) fail("unsupported numpy array state");
+      const std::size_t o = st.size() == 5 ? 1 : 0;
+      if (!st[o + 1].is(Type::Dtype)) fail("numpy array state: dtype expected");
+      if (!st[o + 2].is(Type::Bool) && !st[o + 2].is(Type::Int)) {
+        fail("numpy array state: Fortran flag expected");
+      }
+      NumpyArray a;
+      a.shape = shape_of(st[o], "numpy array state");
+      a.dtype = std::string(st[o + 1].as_dtype());
+      a.fortran_order = st[o + 2].is(Type::Bool) ? st[o + 2].as_bool() : st[o + 2].as_int() != 0;
+      if (st[o + 3].is(Type::Bytes)) {
+        a.data = std::string(st[o + 3].as_bytes());
+      } else if (st[o + 3].is(Type::Str)) {
+        a.data = encode_text(st[o + 3], "latin1", "numpy array state");
+      } else {
+        fail("numpy array state: only raw data (bytes) is supported, got " +
+             std::string(type_name(st[o + 3].type())));
+      }
+      check_array_size(a);
+      auto* n = static_cast<ArrayNode*>(inst.node());
+      if (n->shared) fail("numpy array modified after GET/DUP shared it");
+      n->array = std::move(a);
+      return;
+    }
+    default:
+      break;
+  }
+  fail("BUILD on " + std::string(type_name(inst.type())) + " is not supported");
+}
+
+Value Reader::run() {
+  for (;;) {
+    if (pos_ >= size_) {
+      op_pos_ = pos_;
+      op_ = 0;
+      throw Error("pickle: truncated input: no STOP opcode before the end (" +
+                  std::to_string(size_) + " bytes)");
+    }
+    op_pos_ = pos_;
+    op_ = data_[pos_++];
+    switch (op_) {
+      // ---- framing and protocol
+      case op::PROTO: {
+        const unsigned proto = *take(1);
+        if (proto > 5) fail("unsupported pickle protocol " + std::to_string(proto));
+        break;
+      }
+      case op::FRAME:
+        take_length(le64(take(8)));
+        break;
+      case op::STOP:
+        return pop();
+
+      // ---- stack manipulation
+      case op::MARK:
+        marks_.push_back(stack_.size());
+        break;
+      case op::POP:
+        if (!marks_.empty() && marks_.back() == stack_.size()) {
+          marks_.pop_back();
+        } else {
+          pop();
+        }
+        break;
+      case op::POP_MARK: {
+        const std::size_t m = pop_mark();
+        stack_.erase(stack_.begin() + static_cast<std::ptrdiff_t>(m), stack_.end());
+        break;
+      }
+      case op::DUP: {
+        Value copy = top();
+        mark_shared(copy);
+        push(std::move(copy));
+        break;
+      }
+
+      // ---- memo
+      case op::MEMOIZE:
+        memo_.define(memo_.next(), top());
+        break;
+      case op::BINPUT: {
+        const std::uint64_t idx = *take(1);
+        memo_.define(idx, top());
+        break;
+      }
+      case op::LONG_BINPUT: {
+        const std::uint64_t idx = le32(take(4));
+        memo_.define(idx, top());
+        break;
+      }
+      case op::PUT: {
+        std::uint64_t idx = 0;
+        const std::string_view line = take_line();
+        if (!parse_index(line, idx)) fail("invalid PUT index");
+        memo_.define(idx, top());
+        break;
+      }
+      case op::BINGET:
+      case op::LONG_BINGET:
+      case op::GET: {
+        std::uint64_t idx = 0;
+        if (op_ == op::BINGET) {
+          idx = *take(1);
+        } else if (op_ == op::LONG_BINGET) {
+          idx = le32(take(4));
+        } else if (!parse_index(take_line(), idx)) {
+          fail("invalid GET index");
+        }
+        const Value* v = memo_.get(idx);
+        if (!v) fail("memo index " + std::to_string(idx) + " not defined");
+        mark_shared(*v);
+        push(*v);
+        break;
+      }
+
+      // ---- scalars
+      case op::NONE:
+        push(Value());
+        break;
+      case op::NEWTRUE:
+        push(Value::boolean(true));
+        break;
+      case op::NEWFALSE:
+        push(Value::boolean(false));
+        break;
+      case op::BININT1:
+        push(Value::integer(*take(1)));
+        break;
+      case op::BININT2:
+        push(Value::integer(le16(take(2))));
+        break;
+      case op::BININT:
+        push(Value::integer(static_cast<std::int32_t>(le32(take(4)))));
+        break;
+      case op::LONG1: {
+        const std::size_t n = *take(1);
+        push(long_value(take(n), n));
+        break;
+      }
+      case op::LONG4: {
+        const auto n = static_cast<std::int32_t>(le32(take(4)));
+        if (n < 0) fail("negative byte count");
+        const std::size_t len = take_length(static_cast<std::uint64_t>(n));
+        push(long_value(take(len), len));
+        break;
+      }
+      case op::INT:
+        push(int_text(take_line(), false));
+        break;
+      case op::LONG:
+        push(int_text(take_line(), true));
+        break;
+      case op::BINFLOAT:
+        push(Value::floating(be_double(take(8))));
+        break;
+      case op::FLOAT:
+        push(float_text(take_line()));
+        break;
+
+      // ---- strings and bytes
+      case op::SHORT_BINUNICODE: {
+        const std::size_t n = *take(1);
+        push(str_value(take_chars(n)));
+        break;
+      }
+      case op::BINUNICODE: {
+        const std::size_t n = take_length(le32(take(4)));
+        push(str_value(take_chars(n)));
+        break;
+      }
+      case op::BINUNICODE8: {
+        const std::size_t n = take_length(le64(take(8)));
+        push(str_value(take_chars(n)));
+        break;
+      }
+      case op::UNICODE:
+        push(unicode_text(take_line()));
+        break;
+      case op::SHORT_BINBYTES:
+      case op::SHORT_BINSTRING: {
+        const std::size_t n = *take(1);
+        push(Value::bytes(take_chars(n)));
+        break;
+      }
+      case op::BINBYTES: {
+        const std::size_t n = take_length(le32(take(4)));
+        push(Value::bytes(take_chars(n)));
+        break;
+      }
+      case op::BINSTRING: {
+        const auto n = static_cast<std::int32_t>(le32(take(4)));
+        if (n < 0) fail("negative BINSTRING length");
+        const std::size_t len = take_length(static_cast<std::uint64_t>(n));
+        push(Value::bytes(take_chars(len)));
+        break;
+      }
+      case op::BINBYTES8:
+      case op::BYTEARRAY8: {
+        const std::size_t n = take_length(le64(take(8)));
+        push(Value::bytes(take_chars(n)));
+        break;
+      }
+      case op::STRING:
+        push(string_text(take_line()));
+        break;
+
+      // ---- tuples
+      case op::EMPTY_TUPLE:
+        push(Value::tuple());
+        break;
+      case op::TUPLE1:
+      case op::TUPLE2:
+      case op::TUPLE3: {
+        const std::size_t n = static_cast<std::size_t>(op_ - op::TUPLE1 + 1);
+        if (stack_.size() < fence() + n) fail("stack underflow");
+        push(make_seq(Type::Tuple, stack_.size() - n));
+        break;
+      }
+      case op::TUPLE: {
+        const std::size_t m = pop_mark();
+        push(make_seq(Type::Tuple, m));
+        break;
+      }
+
+      // ---- lists
+      case op::EMPTY_LIST:
+        push(new_seq(Type::List));
+        break;
+      case op::LIST: {
+        const std::size_t m = pop_mark();
+        push(make_seq(Type::List, m));
+        break;
+      }
+      case op::APPEND: {
+        if (stack_.size() < fence() + 2) fail("stack underflow");
+        append_items(stack_[stack_.size() - 2], stack_.size() - 1, Type::List, "APPEND");
+        break;
+      }
+      case op::APPENDS: {
+        const std::size_t m = pop_mark_with_target();
+        if (m == stack_.size()) break;  // nothing to append
+        append_items(stack_[m - 1], m, Type::List, "APPENDS");
+        break;
+      }
+
+      // ---- dicts
+      case op::EMPTY_DICT:
+        push(new_dict(false));
+        break;
+      case op::DICT: {
+        const std::size_t m = pop_mark();
+        if ((stack_.size() - m) % 2 != 0) fail("odd number of items for DICT");
+        Value d = new_dict(false);
+        set_items(d, m);
+        push(std::move(d));
+        call_on_dict();
+        break;
+      }
+      case op::SETITEM: {
+        if (stack_.size() < fence() + 3) fail("stack underflow");
+        set_items(stack_[stack_.size() - 3], stack_.size() - 2);
+        call_on_dict();
+        break;
+      }
+      case op::SETITEMS: {
+        const std::size_t m = pop_mark_with_target();
+        if (m == stack_.size()) break;  // nothing to add
+        set_items(stack_[m - 1], m);
+        call_on_dict();
+        break;
+      }
+
+      // ---- sets
+      case op::EMPTY_SET:
+        push(new_seq(Type::Set));
+        break;
+      case op::ADDITEMS: {
+        const std::size_t m = pop_mark_with_target();
+        if (m == stack_.size()) break;
+        append_items(stack_[m - 1], m, Type::Set, "ADDITEMS");
+        break;
+      }
+      case op::FROZENSET: {
+        const std::size_t m = pop_mark();
+        push(make_seq(Type::Set, m));
+        break;
+      }
+
+      // ---- globals and objects
+      case op::GLOBAL: {
+        const std::string_view module = take_line();
+        const std::string_view name = take_line();
+        push(global(module, name));
+        break;
+      }
+      case op::STACK_GLOBAL: {
+        Value name = pop();
+        Value module = pop();
+        if (!module.is(Type::Str) || !name.is(Type::Str)) fail("STACK_GLOBAL requires two str");
+        push(global(module.as_str(), name.as_str()));
+        break;
+      }
+      case op::REDUCE: {
+        Value args = pop();
+        Value& callable = top();
+        callable = reduce(callable, args);
+        break;
+      }
+      case op::BUILD: {
+        Value state = pop();
+        build(top(), state);
+        break;
+      }
+
+      case op::NEWOBJ:
+      case op::NEWOBJ_EX:
+      case op::INST:
+      case op::OBJ:
+      case op::EXT1:
+      case op::EXT2:
+      case op::EXT4:
+      case op::PERSID:
+      case op::BINPERSID:
+      case op::NEXT_BUFFER:
+      case op::READONLY_BUFFER:
+        fail(std::string("unsupported opcode ") + op_name(op_));
+
+      default: {
+        static const char* hex = "0123456789abcdef";
+        const std::string code = {'0', 'x', hex[op_ >> 4], hex[op_ & 15]};
+        throw Error("pickle: unknown opcode " + code + " at byte offset " +
+                    std::to_string(op_pos_));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+Value load(std::string_view bytes, const LoadOptions& options) {
+  if (bytes.empty()) throw Error("pickle: empty input");
+  Reader reader(bytes, options);
+  return reader.run();
+}
+
+}  // namespace natsbench::pickle

@@ -1,0 +1,54 @@
+// natsbench convert --space S --from PATH --to PATH
+// Re-writes a benchmark in either form: an archive directory (meta + one file per evaluated
+// architecture) or a single benchmark file (when --to ends in .pickle.pbz2).
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "cli_common.h"
+#include "natsbench/bench/archive.h"
+#include "natsbench/bench/benchmark.h"
+
+namespace natsbench::cli {
+
+Action add_convert_command(CLI::App& app) {
+  struct Options {
+    std::string space, from, to;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand(
+      "convert", "Re-write a benchmark as an archive directory or a single .pickle.pbz2 file");
+  cmd->add_option("--space", o->space, "Search space: tss or sss")->required();
+  cmd->add_option("--from", o->from, "Benchmark file or archive directory")->required();
+  cmd->add_option("--to", o->to, "Output: a directory, or a file ending in .pickle.pbz2")
+      ->required();
+  return [o]() {
+    namespace fs = std::filesystem;
+    const Space space = parse_space(o->space);
+    const bool from_dir = fs::is_directory(o->from);
+    auto api = bench::Benchmark::create(o->from, space, from_dir);
+    api.load_all_available();
+    bench::BenchmarkContents contents{api.meta_archs(), api.loaded()};
+    const std::string suffix = ".pickle.pbz2";
+    const bool single = o->to.size() > suffix.size() &&
+                        o->to.compare(o->to.size() - suffix.size(), suffix.size(), suffix) == 0;
+    if (single) {
+      bench::write_benchmark_file(o->to, contents);
+    } else {
+      std::error_code ec;
+      fs::create_directories(o->to, ec);
+      if (!fs::is_directory(o->to)) throw Error("cannot create directory '" + o->to + "'");
+      bench::write_meta_file((fs::path(o->to) / "meta.pickle.pbz2").string(), contents.meta_archs);
+      for (const auto& [index, info] : contents.arch2infos) {
+        bench::write_arch_file((fs::path(o->to) / bench::arch_file_name(index)).string(), info);
+      }
+    }
+    print_json({{"space", std::string(space_name(space))},
+                {"architectures", contents.arch2infos.size()},
+                {"to", o->to},
+                {"form", single ? "benchmark file" : "archive directory"}});
+    return 0;
+  };
+}
+
+}  // namespace natsbench::cli
