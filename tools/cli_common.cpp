@@ -4,7 +4,9 @@
 
 namespace natsbench::cli {
 
-void print_json(const nlohmann::json& value) { std::cout << value.dump() << '\n'; }
+void print_json(const nlohmann::json& value) {
+  std::cout << value.dump() << '\n';
+}
 
 void CandidateOptions::add_to(CLI::App& cmd) {
   cmd.add_option("--space", space, "Search space: tss or sss")->required();

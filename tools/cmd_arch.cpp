@@ -36,10 +36,9 @@ Action add_arch_command(CLI::App& app) {
     if (index->count() == 0 && arch->count() == 0) {
       throw ArgError("arch: expected one of --index N, --arch STR or --list");
     }
-    const ArchConfig config =
-        index->count() > 0
-            ? arch_from_index(space, parse_index(options->index, "--index"))
-            : lookup_arch(space, options->arch);
+    const ArchConfig config = index->count() > 0
+                                  ? arch_from_index(space, parse_index(options->index, "--index"))
+                                  : lookup_arch(space, options->arch);
     print_json({{"index", config.index}, {"arch", config.arch_str}});
     return 0;
   };

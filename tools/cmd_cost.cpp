@@ -30,8 +30,10 @@ Action add_cost_command(CLI::App& app) {
     const c10::Device device = model::parse_device(options->device);
     auto network = model::make_network(arch, dataset.num_classes);
     const model::Cost cost = model::count_cost(network, dataset.image_size);
-    nlohmann::json out = {{"index", arch.index},       {"arch", arch.arch_str},
-                          {"dataset", dataset.name},   {"flops", cost.flops()},
+    nlohmann::json out = {{"index", arch.index},
+                          {"arch", arch.arch_str},
+                          {"dataset", dataset.name},
+                          {"flops", cost.flops()},
                           {"params", cost.params()}};
     if (options->latency) {
       out["latency"] = model::measure_latency(network, dataset.image_size, device);

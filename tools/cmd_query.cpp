@@ -120,8 +120,8 @@ Action add_query_command(CLI::App& app) {
     nlohmann::ordered_json out;
     if (more->parsed()) {
       const int index = candidate();
-      const auto seeds = more_seed->count() > 0 ? bench::SeedChoice::of(o->seed)
-                                                : bench::SeedChoice::mean();
+      const auto seeds =
+          more_seed->count() > 0 ? bench::SeedChoice::of(o->seed) : bench::SeedChoice::mean();
       out = to_json(api.get_more_info(index, o->dataset, epoch(more_epoch), o->hp, seeds));
     } else if (cost->parsed()) {
       out = to_json(api.get_cost_info(candidate(), o->dataset, o->hp));
@@ -140,8 +140,9 @@ Action add_query_command(CLI::App& app) {
       const auto limit = [](CLI::Option* option, double value) {
         return option->count() > 0 ? std::optional<double>(value) : std::nullopt;
       };
-      const auto [index, accuracy] = api.find_best(o->dataset, o->metric, limit(flop_max, o->flop_max),
-                                                   limit(param_max, o->param_max), o->hp);
+      const auto [index, accuracy] =
+          api.find_best(o->dataset, o->metric, limit(flop_max, o->flop_max),
+                        limit(param_max, o->param_max), o->hp);
       out = {{"index", index}, {"accuracy", optional_number(accuracy)}};
       if (index >= 0) out["arch"] = api.arch(index);
     } else if (statistics->parsed()) {

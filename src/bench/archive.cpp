@@ -85,13 +85,15 @@ BenchmarkContents read_benchmark_file(const std::string& path) {
   contents.meta_archs = meta_archs_of(dict, where);
   for (const char* key : {"arch2infos", "evaluated_indexes"}) {
     if (dict.find(std::string_view(key)) == nullptr) {
-      throw CorruptFileError(where + ": no '" + std::string(key) + "' (a meta file? use fast mode "
+      throw CorruptFileError(where + ": no '" + std::string(key) +
+                             "' (a meta file? use fast mode "
                              "with its directory)");
     }
   }
   const Value& infos = *dict.find(std::string_view("arch2infos"));
   if (!infos.is(Type::Dict)) {
-    throw CorruptFileError(where + ": arch2infos is not a dict (a meta file? use fast mode with "
+    throw CorruptFileError(where +
+                           ": arch2infos is not a dict (a meta file? use fast mode with "
                            "its directory)");
   }
   for (const auto& [key, item] : infos.as_dict().items) {

@@ -14,7 +14,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string single_quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
+std::string single_quoted(std::string_view text) {
+  return "'" + std::string(text) + "'";
+}
 
 // Python's sum() of floats under CPython <= 3.11: left to right from 0.
 double sum_of(const std::vector<double>& values) {
@@ -72,7 +74,8 @@ Metrics train_metrics(const Record& record, std::optional<int> iepoch) {
   return m;
 }
 
-Metrics eval_metrics(const Record& record, const std::string& requested, std::optional<int> iepoch) {
+Metrics eval_metrics(const Record& record, const std::string& requested,
+                     std::optional<int> iepoch) {
   const std::string set = requested == "valid" ? "x-valid" : requested;
   const int epoch = iepoch.value_or(record.epochs - 1);
   if (epoch < 0 || epoch >= record.epochs) {
@@ -81,8 +84,8 @@ Metrics eval_metrics(const Record& record, const std::string& requested, std::op
                         record.seed + ")");
   }
   const auto missing = [&](const char* what, int at) {
-    return MissingMetricError("record " + record.name + " seed " + record.seed + " has no " +
-                              what + " for " + set + "@" + std::to_string(at));
+    return MissingMetricError("record " + record.name + " seed " + record.seed + " has no " + what +
+                              " for " + set + "@" + std::to_string(at));
   };
   Metrics m;
   m.iepoch = epoch;
@@ -308,7 +311,8 @@ void Benchmark::reload(const std::string& archive_root, std::optional<int> index
   const auto load_one = [&](int i) {
     arch(i);
     auto path = fs::path(archive_root) / arch_file_name(i);
-    if (!fs::is_regular_file(path)) path = fs::path(archive_root) / (std::to_string(i) + ".pickle.pbz2");
+    if (!fs::is_regular_file(path))
+      path = fs::path(archive_root) / (std::to_string(i) + ".pickle.pbz2");
     if (!fs::is_regular_file(path)) {
       throw UnknownIndexError("architecture " + std::to_string(i) + " has no results: " +
                               single_quoted((fs::path(archive_root) / arch_file_name(i)).string()) +
@@ -381,8 +385,8 @@ Metrics Benchmark::metrics(const ArchResult& result, const std::string& dataset,
     std::vector<double> values;
     for (const auto& m : all) {
       if (!(m.*field)) {
-        throw CorruptFileError("architecture " + std::to_string(result.arch_index) +
-                               ": seeds of " + dataset + " disagree on which metrics exist");
+        throw CorruptFileError("architecture " + std::to_string(result.arch_index) + ": seeds of " +
+                               dataset + " disagree on which metrics exist");
       }
       values.push_back(*(m.*field));
     }
@@ -396,9 +400,8 @@ Metrics Benchmark::metrics(const ArchResult& result, const std::string& dataset,
   return mean;
 }
 
-InfoDict Benchmark::get_more_info(int index, const std::string& dataset,
-                                  std::optional<int> iepoch, const std::string& hp,
-                                  SeedChoice seeds) {
+InfoDict Benchmark::get_more_info(int index, const std::string& dataset, std::optional<int> iepoch,
+                                  const std::string& hp, SeedChoice seeds) {
   const ArchResult& result = arch_result(index, hp);
   if (seeds.kind == SeedChoice::Kind::Random) {
     const auto& seed_list = seeds_of(result, dataset);
@@ -479,7 +482,8 @@ InfoDict Benchmark::compute_costs(const ArchResult& result, const std::string& d
       }
       if (position == seed_list->size()) {
         throw CorruptFileError("architecture " + std::to_string(result.arch_index) + ": " + what +
-                               " differ across the seeds of " + dataset + " and seed 888 is absent");
+                               " differ across the seeds of " + dataset +
+                               " and seed 888 is absent");
       }
       values = {values[position]};
     }
@@ -546,8 +550,8 @@ SimulateResult Benchmark::simulate_train_eval(int index, const std::string& data
   const auto number = [&](const InfoDict& d, const char* key) {
     const Field* f = find_field(d, key);
     if (f == nullptr || !std::holds_alternative<double>(*f)) {
-      throw MissingMetricError("architecture " + std::to_string(index) + " " + dataset +
-                               " hp " + hp + ": no " + key + " to simulate with");
+      throw MissingMetricError("architecture " + std::to_string(index) + " " + dataset + " hp " +
+                               hp + ": no " + key + " to simulate with");
     }
     return std::get<double>(*f);
   };
@@ -603,7 +607,8 @@ std::pair<int, std::optional<double>> Benchmark::find_best(const std::string& re
     const InfoDict costs = compute_costs(result, dataset);
     if (flop_max && std::get<double>(*find_field(costs, "flops")) > *flop_max) continue;
     if (param_max && std::get<double>(*find_field(costs, "params")) > *param_max) continue;
-    const auto accuracy = metrics(result, dataset, metric, std::nullopt, SeedChoice::mean()).accuracy;
+    const auto accuracy =
+        metrics(result, dataset, metric, std::nullopt, SeedChoice::mean()).accuracy;
     if (accuracy && (!best_accuracy || *accuracy > *best_accuracy)) {
       best_index = index;
       best_accuracy = accuracy;
@@ -669,7 +674,8 @@ std::vector<std::pair<int, const Record*>> Benchmark::query_by_index(int index,
                                                                      const std::string& hp) {
   const ArchResult& result = arch_result(index, hp);
   std::vector<std::pair<int, const Record*>> out;
-  for (int seed : seeds_of(result, dataset)) out.emplace_back(seed, &result.all_results.at({dataset, seed}));
+  for (int seed : seeds_of(result, dataset))
+    out.emplace_back(seed, &result.all_results.at({dataset, seed}));
   return out;
 }
 

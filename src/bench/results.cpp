@@ -7,7 +7,9 @@
 namespace natsbench::bench {
 
 namespace {
-bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof(double)) == 0; }
+bool same_bits(double a, double b) {
+  return std::memcmp(&a, &b, sizeof(double)) == 0;
+}
 }  // namespace
 
 void EpochSeries::push(int key, double value) {
@@ -102,8 +104,8 @@ std::vector<EvalSeries::Entry> EvalSeries::entries() const {
   std::vector<std::size_t> next(sets_.size(), 0);
   for (auto index : order_) {
     const auto position = next[index]++;
-    out.push_back({&sets_[index], series_[index].key_at(position),
-                   series_[index].value_at(position)});
+    out.push_back(
+        {&sets_[index], series_[index].key_at(position), series_[index].value_at(position)});
   }
   return out;
 }
@@ -112,8 +114,7 @@ bool EvalSeries::operator==(const EvalSeries& other) const {
   if (order_.size() != other.order_.size()) return false;
   const auto a = entries(), b = other.entries();
   for (std::size_t i = 0; i < a.size(); ++i) {
-    if (*a[i].set != *b[i].set || a[i].epoch != b[i].epoch ||
-        !same_bits(a[i].value, b[i].value)) {
+    if (*a[i].set != *b[i].set || a[i].epoch != b[i].epoch || !same_bits(a[i].value, b[i].value)) {
       return false;
     }
   }
@@ -123,10 +124,10 @@ bool EvalSeries::operator==(const EvalSeries& other) const {
 bool Record::operator==(const Record& o) const {
   const auto same_config = (arch_config == nullptr && o.arch_config == nullptr) ||
                            (arch_config && o.arch_config && *arch_config == *o.arch_config);
-  const auto same_latency = latency.has_value() == o.latency.has_value() &&
-                            (!latency || (latency->size() == o.latency->size() &&
-                                          std::equal(latency->begin(), latency->end(),
-                                                     o.latency->begin(), same_bits)));
+  const auto same_latency =
+      latency.has_value() == o.latency.has_value() &&
+      (!latency || (latency->size() == o.latency->size() &&
+                    std::equal(latency->begin(), latency->end(), o.latency->begin(), same_bits)));
   return name == o.name && train_acc1es == o.train_acc1es && train_acc5es == o.train_acc5es &&
          train_losses == o.train_losses && train_times == o.train_times && same_config &&
          same_bits(params, o.params) && same_bits(flop, o.flop) && seed == o.seed &&

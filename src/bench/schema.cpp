@@ -25,23 +25,23 @@ double number(const Value& value, const std::string& where, const std::string& w
   try {
     return value.to_double();
   } catch (const Error&) {
-    corrupt(where, what + " is a " + std::string(pickle::type_name(value.type())) +
-                       ", expected a number");
+    corrupt(where,
+            what + " is a " + std::string(pickle::type_name(value.type())) + ", expected a number");
   }
 }
 
 std::string text(const Value& value, const std::string& where, const std::string& what) {
   if (!value.is(Type::Str)) {
-    corrupt(where, what + " is a " + std::string(pickle::type_name(value.type())) +
-                       ", expected a str");
+    corrupt(where,
+            what + " is a " + std::string(pickle::type_name(value.type())) + ", expected a str");
   }
   return std::string(value.as_str());
 }
 
 std::int64_t integer(const Value& value, const std::string& where, const std::string& what) {
   if (!value.is(Type::Int)) {
-    corrupt(where, what + " is a " + std::string(pickle::type_name(value.type())) +
-                       ", expected an int");
+    corrupt(where,
+            what + " is a " + std::string(pickle::type_name(value.type())) + ", expected an int");
   }
   return value.as_int();
 }
@@ -92,10 +92,14 @@ Record record_from_dict(const pickle::Dict& dict, const std::string& where) {
   record.name = text(required("name"), where, "name");
   const std::string at = where + " record " + record.name;
   record.epochs = static_cast<int>(integer(required("epochs"), at, "epochs"));
-  if (const Value* v = field("train_acc1es")) record.train_acc1es = epoch_series(*v, at, "train_acc1es");
-  if (const Value* v = field("train_acc5es")) record.train_acc5es = epoch_series(*v, at, "train_acc5es");
-  if (const Value* v = field("train_losses")) record.train_losses = epoch_series(*v, at, "train_losses");
-  if (const Value* v = field("train_times")) record.train_times = epoch_series(*v, at, "train_times");
+  if (const Value* v = field("train_acc1es"))
+    record.train_acc1es = epoch_series(*v, at, "train_acc1es");
+  if (const Value* v = field("train_acc5es"))
+    record.train_acc5es = epoch_series(*v, at, "train_acc5es");
+  if (const Value* v = field("train_losses"))
+    record.train_losses = epoch_series(*v, at, "train_losses");
+  if (const Value* v = field("train_times"))
+    record.train_times = epoch_series(*v, at, "train_times");
   if (const Value* v = field("arch_config")) {
     auto config = std::make_shared<ArchConfigDict>();
     for (const auto& [key, item] : dict_of(*v, at, "arch_config").items) {
@@ -128,9 +132,11 @@ Record record_from_dict(const pickle::Dict& dict, const std::string& where) {
     if (!v->is(Type::List)) corrupt(at, "eval_names is not a list");
     for (const auto& item : v->as_list()) record.eval_names.push_back(text(item, at, "eval_names"));
   }
-  if (const Value* v = field("eval_acc1es")) record.eval_acc1es = eval_series(*v, at, "eval_acc1es");
+  if (const Value* v = field("eval_acc1es"))
+    record.eval_acc1es = eval_series(*v, at, "eval_acc1es");
   if (const Value* v = field("eval_times")) record.eval_times = eval_series(*v, at, "eval_times");
-  if (const Value* v = field("eval_losses")) record.eval_losses = eval_series(*v, at, "eval_losses");
+  if (const Value* v = field("eval_losses"))
+    record.eval_losses = eval_series(*v, at, "eval_losses");
   record.has_weights = field("net_state_dict") != nullptr;
   return record;
 }
@@ -233,8 +239,8 @@ pickle::LoadOptions compact_load_options(const std::string& where) {
 ArchInfo arch_info_from_value(const Value& value, const std::string& where) {
   ArchInfo info;
   for (const auto& [key, item] : dict_of(value, where, "architecture file").items) {
-    info.emplace_back(text(key, where, "hp key"), arch_result_from_value(item, where + " hp " +
-                                                                          std::string(key.as_str())));
+    info.emplace_back(text(key, where, "hp key"),
+                      arch_result_from_value(item, where + " hp " + std::string(key.as_str())));
   }
   return info;
 }

@@ -161,7 +161,6 @@ namespace {
 
 constexpr std::uint64_t kBlockMagic = 0x314159265359ULL;  // pi
 constexpr std::uint64_t kEndMagic = 0x177245385090ULL;    // sqrt(pi)
-constexpr std::uint64_t kMask48 = (std::uint64_t{1} << 48) - 1;
 
 // Big-endian 64 bits starting at byte i (zeros past the end).
 inline std::uint64_t load_be64(const unsigned char* d, std::size_t size, std::size_t i) {
@@ -230,8 +229,9 @@ bool plan_blocks(const unsigned char* d, std::size_t size, unsigned threads,
     for (auto& t : pool) t.join();
     for (auto& f : found) magics.insert(magics.end(), f.begin(), f.end());
   }
-  std::size_t at = 0;  // byte offset of the current stream header
-  std::size_t m = 0;   // next magic to consider
+  if (size == 0) return false;  // the sequential decoder reports it
+  std::size_t at = 0;           // byte offset of the current stream header
+  std::size_t m = 0;            // next magic to consider
   while (at < size) {
     if (!valid_header(d, size, at)) return false;
     const char level = static_cast<char>(d[at + 3]);
@@ -310,15 +310,58 @@ std::string single_block_stream(const unsigned char* d, std::size_t size, const 
   return out;
 }
 
-void decode_block(const unsigned char* d, std::size_t size, const Block& b, std::string& out) {
+// Recycles libbz2's allocations (a 3.6 MB table per stream at level 9) from block to block of
+// one worker: fresh pages for every block can cost more than decoding it.
+class BlockMemory {
+ public:
+  BlockMemory() = default;
+  BlockMemory(const BlockMemory&) = delete;
+  BlockMemory& operator=(const BlockMemory&) = delete;
+  ~BlockMemory() {
+    for (auto& item : free_) std::free(item.second);
+  }
+  static void* alloc(void* self, int items, int size) {
+    auto& m = *static_cast<BlockMemory*>(self);
+    const std::size_t n = static_cast<std::size_t>(items) * static_cast<std::size_t>(size);
+    for (std::size_t i = 0; i < m.free_.size(); ++i) {
+      if (m.free_[i].first == n) {
+        void* base = m.free_[i].second;
+        m.free_.erase(m.free_.begin() + static_cast<std::ptrdiff_t>(i));
+        return static_cast<char*>(base) + kHeader;
+      }
+    }
+    void* base = std::malloc(n + kHeader);
+    if (!base) return nullptr;
+    std::memcpy(base, &n, sizeof n);
+    return static_cast<char*>(base) + kHeader;
+  }
+  static void release(void* self, void* p) {
+    if (!p) return;
+    auto& m = *static_cast<BlockMemory*>(self);
+    void* base = static_cast<char*>(p) - kHeader;
+    std::size_t n;
+    std::memcpy(&n, base, sizeof n);
+    m.free_.emplace_back(n, base);
+  }
+
+ private:
+  static constexpr std::size_t kHeader = 16;  // keeps malloc's alignment
+  std::vector<std::pair<std::size_t, void*>> free_;
+};
+
+void decode_block(const unsigned char* d, std::size_t size, const Block& b, std::string& out,
+                  BlockMemory& memory) {
   std::string stream = single_block_stream(d, size, b);
   bz_stream strm{};
+  strm.bzalloc = &BlockMemory::alloc;
+  strm.bzfree = &BlockMemory::release;
+  strm.opaque = &memory;
   if (BZ2_bzDecompressInit(&strm, 0, 0) != BZ_OK) throw std::bad_alloc();
   struct Guard {
     bz_stream* s;
     ~Guard() { BZ2_bzDecompressEnd(s); }
   } guard{&strm};
-  out.resize(std::size_t{1} << 20);
+  out.resize(std::max(out.capacity(), std::size_t{1} << 20));
   strm.next_in = stream.data();
   strm.avail_in = static_cast<unsigned>(stream.size());
   std::size_t produced = 0;
@@ -355,20 +398,26 @@ void decode_blocks(const unsigned char* d, std::size_t size, const std::vector<B
   std::condition_variable changed;
   std::size_t next = 0, emitted = 0;
   bool stop = false;
+  std::vector<std::string> spare;  // emptied output buffers, reused (their pages stay mapped)
 
   auto worker = [&] {
+    BlockMemory memory;
     for (;;) {
       std::size_t i;
+      std::string out, error;
       {
         std::unique_lock<std::mutex> lock(mutex);
         changed.wait(lock,
                      [&] { return stop || next >= blocks.size() || next < emitted + window; });
         if (stop || next >= blocks.size()) return;
         i = next++;
+        if (!spare.empty()) {
+          out = std::move(spare.back());
+          spare.pop_back();
+        }
       }
-      std::string out, error;
       try {
-        decode_block(d, size, blocks[i], out);
+        decode_block(d, size, blocks[i], out, memory);
       } catch (const std::exception& e) {
         error = e.what();
       }
@@ -403,9 +452,11 @@ void decode_blocks(const unsigned char* d, std::size_t size, const std::vector<B
         slots[i].data = std::string();
       }
       if (!data.empty()) sink(data);
+      data.clear();
       {
         std::lock_guard<std::mutex> lock(mutex);
         emitted = i + 1;
+        spare.push_back(std::move(data));
       }
       changed.notify_all();
     }

@@ -14,16 +14,21 @@ namespace {
 thread_local FlopCounter* active_counter = nullptr;
 }
 
-FlopCounter::FlopCounter() : previous_(active_counter) { active_counter = this; }
-FlopCounter::~FlopCounter() { active_counter = previous_; }
+FlopCounter::FlopCounter() : previous_(active_counter) {
+  active_counter = this;
+}
+FlopCounter::~FlopCounter() {
+  active_counter = previous_;
+}
 
 void FlopCounter::record_conv(const torch::nn::Conv2d& conv, const torch::Tensor& output) {
   if (active_counter == nullptr) return;
   const auto& options = conv->options;
   const auto& kernel = options.kernel_size();
   const std::int64_t batch = output.size(0);
-  std::int64_t per_sample = (*kernel)[0] * (*kernel)[1] * (options.in_channels() / options.groups()) *
-                            options.out_channels() * output.size(2) * output.size(3);
+  std::int64_t per_sample = (*kernel)[0] * (*kernel)[1] *
+                            (options.in_channels() / options.groups()) * options.out_channels() *
+                            output.size(2) * output.size(3);
   if (options.bias()) per_sample += options.out_channels() * output.size(2) * output.size(3);
   active_counter->total_ += per_sample * batch;
 }
@@ -32,9 +37,8 @@ void FlopCounter::record_linear(const torch::nn::Linear& linear, const torch::Te
   if (active_counter == nullptr) return;
   const auto& options = linear->options;
   const std::int64_t rows = output.numel() / options.out_features();
-  active_counter->total_ +=
-      rows * (options.in_features() * options.out_features() +
-              (options.bias() ? options.out_features() : 0));
+  active_counter->total_ += rows * (options.in_features() * options.out_features() +
+                                    (options.bias() ? options.out_features() : 0));
 }
 
 Cost count_cost(CellNetwork& network, int image_size) {

@@ -34,8 +34,8 @@ CellNetworkImpl::CellNetworkImpl(const NetworkShape& shape, const Genotype& geno
     throw ArgError("num_classes " + std::to_string(num_classes) + ": expected a positive count");
   }
   const int n = shape.cells_per_stage;
-  stem_conv_ = torch::nn::Conv2d(
-      torch::nn::Conv2dOptions(3, shape.stem_channels, 3).padding(1).bias(false));
+  stem_conv_ =
+      torch::nn::Conv2d(torch::nn::Conv2dOptions(3, shape.stem_channels, 3).padding(1).bias(false));
   stem_bn_ = torch::nn::BatchNorm2d(shape.stem_channels);
   register_module("stem", torch::nn::Sequential(stem_conv_, stem_bn_));
   cells_ = register_module("cells", torch::nn::ModuleList());

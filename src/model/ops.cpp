@@ -14,9 +14,11 @@ torch::nn::Conv2d make_conv(int in_channels, int out_channels, int kernel, int s
 }
 
 torch::nn::BatchNorm2d make_bn(int channels) {
-  return torch::nn::BatchNorm2d(
-      torch::nn::BatchNorm2dOptions(channels).eps(1e-5).momentum(0.1).affine(true)
-          .track_running_stats(true));
+  return torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(channels)
+                                    .eps(1e-5)
+                                    .momentum(0.1)
+                                    .affine(true)
+                                    .track_running_stats(true));
 }
 
 torch::Tensor run_conv(torch::nn::Conv2d& conv, const torch::Tensor& x) {
@@ -38,10 +40,9 @@ torch::Tensor ReLUConvBNImpl::forward(const torch::Tensor& x) {
 }
 
 AvgPool3x3Impl::AvgPool3x3Impl() {
-  pool_ = register_module("op", torch::nn::AvgPool2d(torch::nn::AvgPool2dOptions(3)
-                                                        .stride(1)
-                                                        .padding(1)
-                                                        .count_include_pad(false)));
+  pool_ = register_module(
+      "op", torch::nn::AvgPool2d(
+                torch::nn::AvgPool2dOptions(3).stride(1).padding(1).count_include_pad(false)));
 }
 
 FactorizedReduceImpl::FactorizedReduceImpl(int in_channels, int out_channels) {

@@ -7,7 +7,9 @@
 
 namespace natsbench {
 
-std::string_view space_name(Space space) { return space == Space::Topology ? "tss" : "sss"; }
+std::string_view space_name(Space space) {
+  return space == Space::Topology ? "tss" : "sss";
+}
 
 Space parse_space(std::string_view name) {
   if (name == "tss" || name == "topology") return Space::Topology;
@@ -57,10 +59,10 @@ bool is_decimal(std::string_view text) {
 }  // namespace
 
 ArchConfig lookup_arch(Space space, std::string_view index_or_arch) {
-  if (is_decimal(index_or_arch) || (!index_or_arch.empty() && index_or_arch[0] == '-' &&
-                                    is_decimal(index_or_arch.substr(1)))) {
-    return arch_from_index(space, parse_index(index_or_arch, std::string(space_name(space)) +
-                                                                 " index"));
+  if (is_decimal(index_or_arch) ||
+      (!index_or_arch.empty() && index_or_arch[0] == '-' && is_decimal(index_or_arch.substr(1)))) {
+    return arch_from_index(space,
+                           parse_index(index_or_arch, std::string(space_name(space)) + " index"));
   }
   const int index = space == Space::Topology ? TopologySpace::get().require_index(index_or_arch)
                                              : SizeSpace::get().require_index(index_or_arch);
@@ -84,9 +86,10 @@ ArchConfig parse_arch(Space space, std::string_view arch) {
 }
 
 const std::vector<DatasetInfo>& benchmark_datasets() {
-  static const std::vector<DatasetInfo> datasets = {
-      {"cifar10-valid", 10, 32}, {"cifar10", 10, 32}, {"cifar100", 100, 32},
-      {"ImageNet16-120", 120, 16}};
+  static const std::vector<DatasetInfo> datasets = {{"cifar10-valid", 10, 32},
+                                                    {"cifar10", 10, 32},
+                                                    {"cifar100", 100, 32},
+                                                    {"ImageNet16-120", 120, 16}};
   return datasets;
 }
 

@@ -7,7 +7,9 @@
 namespace natsbench {
 
 namespace {
-std::string quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
+std::string quoted(std::string_view text) {
+  return "'" + std::string(text) + "'";
+}
 
 // Splits on ':' and parses each field as a positive decimal; nullopt-like empty on failure.
 bool parse_fields(std::string_view text, std::vector<int>& out) {
@@ -73,7 +75,9 @@ std::vector<int> SizeSpace::channels(int index) const {
   return channels;
 }
 
-std::string SizeSpace::arch(int index) const { return format_channels(channels(index)); }
+std::string SizeSpace::arch(int index) const {
+  return format_channels(channels(index));
+}
 
 int SizeSpace::index_of(std::string_view arch) const {
   std::vector<int> channels;

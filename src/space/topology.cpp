@@ -8,8 +8,8 @@
 namespace natsbench {
 
 namespace {
-constexpr std::array<std::string_view, kNumOps> kOpNames = {
-    "none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"};
+constexpr std::array<std::string_view, kNumOps> kOpNames = {"none", "skip_connect", "nor_conv_1x1",
+                                                            "nor_conv_3x3", "avg_pool_3x3"};
 
 std::vector<std::string_view> split(std::string_view text, char separator) {
   std::vector<std::string_view> parts;
@@ -22,7 +22,9 @@ std::vector<std::string_view> split(std::string_view text, char separator) {
   }
 }
 
-std::string quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
+std::string quoted(std::string_view text) {
+  return "'" + std::string(text) + "'";
+}
 
 // Canonical genotype of enumeration code c: e0 is the most significant base-5 digit.
 Genotype genotype_of_code(int code) {
@@ -44,7 +46,9 @@ Genotype genotype_of_code(int code) {
 }
 }  // namespace
 
-std::string_view op_name(Op op) { return kOpNames.at(static_cast<std::size_t>(op)); }
+std::string_view op_name(Op op) {
+  return kOpNames.at(static_cast<std::size_t>(op));
+}
 
 std::optional<Op> op_from_name(std::string_view name) {
   for (std::size_t i = 0; i < kOpNames.size(); ++i) {
@@ -149,7 +153,9 @@ int TopologySpace::check(int index) const {
   return index;
 }
 
-const std::string& TopologySpace::arch(int index) const { return archs_[check(index)]; }
+const std::string& TopologySpace::arch(int index) const {
+  return archs_[check(index)];
+}
 
 int TopologySpace::index_of(std::string_view arch) const {
   const auto it = index_of_arch_.find(arch);

@@ -48,7 +48,8 @@ bool is_connected(const Genotype& genotype) {
   std::vector<bool> alive = {true};
   for (const auto& edges : genotype.nodes) {
     bool node_alive = false;
-    for (const auto& edge : edges) node_alive = node_alive || (edge.op != Op::None && alive[edge.source]);
+    for (const auto& edge : edges)
+      node_alive = node_alive || (edge.op != Op::None && alive[edge.source]);
     alive.push_back(node_alive);
   }
   return alive.back();
@@ -71,8 +72,8 @@ Genotype full_structure(const Genotype& genotype, Op default_op) {
     auto& edges = full.nodes[g];
     const int node = static_cast<int>(g) + 1;
     for (int j = 0; j + 1 < node; ++j) {  // j in 0..node-2: the reference's off-by-one
-      const bool present = std::any_of(edges.begin(), edges.end(),
-                                       [&](const Edge& e) { return e.source == j; });
+      const bool present =
+          std::any_of(edges.begin(), edges.end(), [&](const Edge& e) { return e.source == j; });
       if (!present) edges.push_back({default_op, j});
     }
     std::sort(edges.begin(), edges.end(), by_source_then_name);

@@ -14,7 +14,9 @@
 namespace natsbench {
 
 namespace {
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+  return std::strerror(errno);
+}
 }  // namespace
 
 void write_file_atomic(const std::string& path, std::string_view contents) {

@@ -70,8 +70,8 @@ void check_all_queries(Benchmark& benchmark, const std::string& space) {
     if (q["query"] == "cost") {
       check_info(benchmark.get_cost_info(index, dataset, hp), q["expected"], label + " cost");
     } else {
-      const auto iepoch = q.contains("iepoch") ? std::optional<int>(q["iepoch"].get<int>())
-                                                : std::nullopt;
+      const auto iepoch =
+          q.contains("iepoch") ? std::optional<int>(q["iepoch"].get<int>()) : std::nullopt;
       const auto seeds = q.contains("seed") ? SeedChoice::of(q["seed"]) : SeedChoice::mean();
       check_info(benchmark.get_more_info(index, dataset, iepoch, hp, seeds), q["expected"],
                  label + " more");
@@ -113,8 +113,8 @@ TEST_CASE("simulate_train_eval: latency and time cost exact, accuracy of the dra
     for (const auto& s : vectors()["simulate"]) {
       if (s["space"] != space) continue;
       INFO(s.dump());
-      const auto iepoch = s["iepoch"].is_null() ? std::nullopt
-                                                : std::optional<int>(s["iepoch"].get<int>());
+      const auto iepoch =
+          s["iepoch"].is_null() ? std::nullopt : std::optional<int>(s["iepoch"].get<int>());
       std::set<double> accuracies;
       for (const auto& pair : s["accuracy_by_seed"]) accuracies.insert(pair[1].get<double>());
       for (std::uint64_t rng_seed = 0; rng_seed < 4; ++rng_seed) {
@@ -174,8 +174,9 @@ TEST_CASE("find_best, statistics and get_net_config equal the official answers",
     for (const auto& f : vectors()["find_best"]) {
       if (f["space"] != space) continue;
       INFO(f.dump());
-      const auto flop_max = f.contains("flop_max") ? std::optional<double>(f["flop_max"].get<double>())
-                                                   : std::nullopt;
+      const auto flop_max = f.contains("flop_max")
+                                ? std::optional<double>(f["flop_max"].get<double>())
+                                : std::nullopt;
       const auto param_max = f.contains("param_max")
                                  ? std::optional<double>(f["param_max"].get<double>())
                                  : std::nullopt;

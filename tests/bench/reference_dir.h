@@ -23,9 +23,9 @@ inline std::optional<std::filesystem::path> official_sample_dir(const std::strin
 
 }  // namespace natsbench::testing
 
-#define NATSBENCH_REQUIRE_SAMPLES(dir_var, space)                                          \
-  const auto dir_var = natsbench::testing::official_sample_dir(space);                     \
-  if (!dir_var) {                                                                          \
+#define NATSBENCH_REQUIRE_SAMPLES(dir_var, space)                                         \
+  const auto dir_var = natsbench::testing::official_sample_dir(space);                    \
+  if (!dir_var) {                                                                         \
     WARN("NATSBENCH_REFERENCE_DIR is unset: skipping this test on the official samples"); \
-    return;                                                                                \
+    return;                                                                               \
   }

@@ -21,20 +21,29 @@ std::vector<std::string> names(const model::NamedTensors& entries) {
 TEST_CASE("tss state dict keys follow the reference order", "[model][state_dict]") {
   auto network = model::make_network(arch_from_index(Space::Topology, 11), 10);
   const auto keys = names(model::state_dict(*network));
-  const std::vector<std::string> head = {
-      "stem.0.weight", "stem.1.weight", "stem.1.bias", "stem.1.running_mean",
-      "stem.1.running_var", "stem.1.num_batches_tracked", "cells.0.layers.0.op.1.weight",
-      "cells.0.layers.0.op.2.weight", "cells.0.layers.0.op.2.bias",
-      "cells.0.layers.0.op.2.running_mean", "cells.0.layers.0.op.2.running_var",
-      "cells.0.layers.0.op.2.num_batches_tracked", "cells.0.layers.1.op.1.weight"};
+  const std::vector<std::string> head = {"stem.0.weight",
+                                         "stem.1.weight",
+                                         "stem.1.bias",
+                                         "stem.1.running_mean",
+                                         "stem.1.running_var",
+                                         "stem.1.num_batches_tracked",
+                                         "cells.0.layers.0.op.1.weight",
+                                         "cells.0.layers.0.op.2.weight",
+                                         "cells.0.layers.0.op.2.bias",
+                                         "cells.0.layers.0.op.2.running_mean",
+                                         "cells.0.layers.0.op.2.running_var",
+                                         "cells.0.layers.0.op.2.num_batches_tracked",
+                                         "cells.0.layers.1.op.1.weight"};
   REQUIRE(keys.size() == 309);
   CHECK(std::vector<std::string>(keys.begin(), keys.begin() + head.size()) == head);
   // Layers 2, 3, 5 of arch 11 (avg_pool, none, avg_pool) own nothing; layer 4 follows layer 1.
   const auto pos = [&](const std::string& key) {
     return std::find(keys.begin(), keys.end(), key) - keys.begin();
   };
-  CHECK(pos("cells.0.layers.4.op.1.weight") == pos("cells.0.layers.1.op.2.num_batches_tracked") + 1);
-  CHECK(pos("cells.1.layers.0.op.1.weight") == pos("cells.0.layers.4.op.2.num_batches_tracked") + 1);
+  CHECK(pos("cells.0.layers.4.op.1.weight") ==
+        pos("cells.0.layers.1.op.2.num_batches_tracked") + 1);
+  CHECK(pos("cells.1.layers.0.op.1.weight") ==
+        pos("cells.0.layers.4.op.2.num_batches_tracked") + 1);
   for (const char* key :
        {"cells.5.conv_a.op.1.weight", "cells.5.conv_b.op.2.running_var",
         "cells.5.downsample.1.weight", "cells.11.downsample.1.weight",
@@ -81,7 +90,8 @@ TEST_CASE("initial weights depend only on the seed and follow the draw order",
 }
 
 TEST_CASE("weights round-trip through a torch.load-compatible file", "[model][state_dict]") {
-  const auto path = (std::filesystem::temp_directory_path() / "natsbench_state_dict_test.pt").string();
+  const auto path =
+      (std::filesystem::temp_directory_path() / "natsbench_state_dict_test.pt").string();
   torch::manual_seed(1);
   auto source = model::make_network(arch_from_index(Space::Size, 11), 100);
   model::save_state_dict(*source, path);

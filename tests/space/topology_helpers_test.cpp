@@ -8,7 +8,9 @@
 using namespace natsbench;
 
 namespace {
-Genotype tss(int index) { return TopologySpace::get().genotype(index); }
+Genotype tss(int index) {
+  return TopologySpace::get().genotype(index);
+}
 }  // namespace
 
 TEST_CASE("unique strings of the spec's examples", "[space][tss][helpers]") {
@@ -55,9 +57,12 @@ TEST_CASE("isomorphism classes and connectivity over the whole space", "[space][
 
 TEST_CASE("matrix, full structure and list encodings", "[space][tss][helpers]") {
   const auto m = adjacency_matrix(tss(11));
-  CHECK(m == std::vector<std::vector<double>>{{0, 0, 0, 0}, {3, 0, 0, 0}, {3, 4, 0, 0}, {0, 3, 4, 0}});
-  const auto full = full_structure(parse_topology("|nor_conv_3x3~0|+|skip_connect~1|+|nor_conv_3x3~0|"));
-  CHECK(format_topology(full) == "|nor_conv_3x3~0|+|none~0|skip_connect~1|+|nor_conv_3x3~0|none~1|");
+  CHECK(m ==
+        std::vector<std::vector<double>>{{0, 0, 0, 0}, {3, 0, 0, 0}, {3, 4, 0, 0}, {0, 3, 4, 0}});
+  const auto full =
+      full_structure(parse_topology("|nor_conv_3x3~0|+|skip_connect~1|+|nor_conv_3x3~0|"));
+  CHECK(format_topology(full) ==
+        "|nor_conv_3x3~0|+|none~0|skip_connect~1|+|nor_conv_3x3~0|none~1|");
   const auto listed = to_list(tss(11), Op::None);
   REQUIRE(listed);
   CHECK(listed->at(2).size() == 2);

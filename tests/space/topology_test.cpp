@@ -7,11 +7,13 @@
 using namespace natsbench;
 
 namespace {
-const TopologySpace& tss() { return TopologySpace::get(); }
+const TopologySpace& tss() {
+  return TopologySpace::get();
+}
 }  // namespace
 
 TEST_CASE("official index -> gen_all code for indexes 0..19", "[space][tss]") {
-  const std::vector<int> codes = {13931, 11791, 14874, 13126, 4032, 7204,  9493,
+  const std::vector<int> codes = {13931, 11791, 14874, 13126, 4032,  7204, 9493,
                                   1168,  8903,  12528, 11625, 11769, 19,   2712,
                                   9700,  5779,  4153,  13432, 15457, 11620};
   for (int i = 0; i < 20; ++i) CHECK(tss().enumeration_code(i) == codes[i]);
@@ -31,28 +33,38 @@ TEST_CASE("gen_all code of uniform cells -> official index", "[space][tss]") {
 
 TEST_CASE("arch strings of the official meta list", "[space][tss]") {
   const std::vector<std::pair<int, std::string>> entries = {
-      {0, "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|"
-          "skip_connect~2|"},
-      {1, "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|"
-          "skip_connect~2|"},
+      {0,
+       "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|"
+       "skip_connect~2|"},
+      {1,
+       "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|"
+       "skip_connect~2|"},
       {9, "|avg_pool_3x3~0|+|none~0|none~1|+|skip_connect~0|none~1|nor_conv_3x3~2|"},
-      {11, "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|none~0|nor_conv_3x3~1|"
-           "avg_pool_3x3~2|"},
-      {123, "|avg_pool_3x3~0|+|avg_pool_3x3~0|nor_conv_1x1~1|+|none~0|avg_pool_3x3~1|"
-            "nor_conv_3x3~2|"},
+      {11,
+       "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|none~0|nor_conv_3x3~1|"
+       "avg_pool_3x3~2|"},
+      {123,
+       "|avg_pool_3x3~0|+|avg_pool_3x3~0|nor_conv_1x1~1|+|none~0|avg_pool_3x3~1|"
+       "nor_conv_3x3~2|"},
       {284, "|skip_connect~0|+|skip_connect~0|skip_connect~1|+|none~0|nor_conv_1x1~1|none~2|"},
-      {9930, "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|"
-             "nor_conv_3x3~2|"},
-      {100, "|nor_conv_3x3~0|+|nor_conv_3x3~0|none~1|+|nor_conv_3x3~0|avg_pool_3x3~1|"
-            "skip_connect~2|"},
-      {1000, "|skip_connect~0|+|nor_conv_3x3~0|nor_conv_1x1~1|+|none~0|skip_connect~1|"
-             "nor_conv_3x3~2|"},
-      {5000, "|nor_conv_3x3~0|+|nor_conv_3x3~0|none~1|+|avg_pool_3x3~0|nor_conv_1x1~1|"
-             "nor_conv_3x3~2|"},
-      {10000, "|nor_conv_1x1~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|"
-              "nor_conv_1x1~1|nor_conv_3x3~2|"},
-      {15624, "|nor_conv_1x1~0|+|none~0|nor_conv_1x1~1|+|none~0|nor_conv_1x1~1|"
-              "nor_conv_1x1~2|"},
+      {9930,
+       "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|"
+       "nor_conv_3x3~2|"},
+      {100,
+       "|nor_conv_3x3~0|+|nor_conv_3x3~0|none~1|+|nor_conv_3x3~0|avg_pool_3x3~1|"
+       "skip_connect~2|"},
+      {1000,
+       "|skip_connect~0|+|nor_conv_3x3~0|nor_conv_1x1~1|+|none~0|skip_connect~1|"
+       "nor_conv_3x3~2|"},
+      {5000,
+       "|nor_conv_3x3~0|+|nor_conv_3x3~0|none~1|+|avg_pool_3x3~0|nor_conv_1x1~1|"
+       "nor_conv_3x3~2|"},
+      {10000,
+       "|nor_conv_1x1~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|"
+       "nor_conv_1x1~1|nor_conv_3x3~2|"},
+      {15624,
+       "|nor_conv_1x1~0|+|none~0|nor_conv_1x1~1|+|none~0|nor_conv_1x1~1|"
+       "nor_conv_1x1~2|"},
       {1601, "|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|none~2|"},
   };
   for (const auto& [index, arch] : entries) {
@@ -97,14 +109,14 @@ TEST_CASE("the general grammar parses what the reference builder accepts", "[spa
 TEST_CASE("malformed arch strings are rejected with a message naming them", "[space][tss]") {
   const std::vector<std::string> bad = {
       "",
-      "|conv_5x5~0|+|none~0|none~1|+|none~0|none~1|none~2|",  // unknown op
-      "|nor_conv_3x3~1|+|none~0|none~1|+|none~0|none~1|none~2|",  // source >= node
-      "|nor_conv_3x3~-1|+|none~0|none~1|+|none~0|none~1|none~2|",  // negative source
-      "|nor_conv_3x3~0|+||+|none~0|none~1|none~2|",  // node without edges
-      "|nor_conv_3x3|+|none~0|none~1|+|none~0|none~1|none~2|",  // no source
+      "|conv_5x5~0|+|none~0|none~1|+|none~0|none~1|none~2|",        // unknown op
+      "|nor_conv_3x3~1|+|none~0|none~1|+|none~0|none~1|none~2|",    // source >= node
+      "|nor_conv_3x3~-1|+|none~0|none~1|+|none~0|none~1|none~2|",   // negative source
+      "|nor_conv_3x3~0|+||+|none~0|none~1|none~2|",                 // node without edges
+      "|nor_conv_3x3|+|none~0|none~1|+|none~0|none~1|none~2|",      // no source
       "|nor_conv_3x3~0~1|+|none~0|none~1|+|none~0|none~1|none~2|",  // extra field
-      "|nor_conv_3x3~x|+|none~0|none~1|+|none~0|none~1|none~2|",  // non-numeric source
-      "|NOR_CONV_3X3~0|+|none~0|none~1|+|none~0|none~1|none~2|",  // upper case
+      "|nor_conv_3x3~x|+|none~0|none~1|+|none~0|none~1|none~2|",    // non-numeric source
+      "|NOR_CONV_3X3~0|+|none~0|none~1|+|none~0|none~1|none~2|",    // upper case
   };
   for (const auto& text : bad) {
     INFO(text);
@@ -120,12 +132,13 @@ TEST_CASE("malformed arch strings are rejected with a message naming them", "[sp
 TEST_CASE("benchmark lookup is exact", "[space][tss]") {
   const std::string canonical = tss().arch(11);
   CHECK(tss().index_of(canonical) == 11);
-  CHECK(tss().index_of(canonical.substr(1)) == -1);           // missing leading bar
-  CHECK(tss().index_of(" " + canonical) == -1);               // whitespace
+  CHECK(tss().index_of(canonical.substr(1)) == -1);  // missing leading bar
+  CHECK(tss().index_of(" " + canonical) == -1);      // whitespace
   CHECK(tss().index_of("|nor_conv_3x3~0|+|avg_pool_3x3~1|nor_conv_3x3~0|+|none~0|"
                        "nor_conv_3x3~1|avg_pool_3x3~2|") == -1);  // edge order
   CHECK_THROWS_AS(tss().require_index(canonical.substr(1)), ArgError);
-  CHECK_THROWS_WITH(tss().require_index(canonical.substr(1)), Catch::Contains("canonical spelling: " + canonical));
+  CHECK_THROWS_WITH(tss().require_index(canonical.substr(1)),
+                    Catch::Contains("canonical spelling: " + canonical));
   CHECK_THROWS_AS(tss().arch(-1), ArgError);
   CHECK_THROWS_AS(tss().arch(15625), ArgError);
 }

@@ -1,8 +1,8 @@
 #pragma once
 // Benchmark files on disk (spec archive-format.md §1.2, §2, §3): bz2-compressed pickles.
-//   meta.pickle.pbz2           {meta_archs, total_archs, arch2infos: None, evaluated_indexes: set()}
-//   NNNNNN.pickle.pbz2         OrderedDict hp -> ArchResults state dict
-//   <base>.pickle.pbz2         {meta_archs, total_archs, arch2infos: {index: ...}, evaluated_indexes}
+//   meta.pickle.pbz2           {meta_archs, total_archs, arch2infos: None, evaluated_indexes:
+//   set()} NNNNNN.pickle.pbz2         OrderedDict hp -> ArchResults state dict <base>.pickle.pbz2
+//   {meta_archs, total_archs, arch2infos: {index: ...}, evaluated_indexes}
 // Readers throw CorruptFileError naming the file; writers are atomic (temp file + rename) and
 // emit what the official Python API loads (numpy float64 params/latency, OrderedDicts).
 #include <map>

@@ -79,12 +79,9 @@ class Benchmark {
                                      std::optional<int> iepoch, const std::string& hp,
                                      bool account_time = true);
   // (best index, best accuracy) or (-1, nullopt).
-  std::pair<int, std::optional<double>> find_best(const std::string& dataset,
-                                                  const std::string& metric_on_set,
-                                                  std::optional<double> flop_max,
-                                                  std::optional<double> param_max,
-                                                  const std::string& hp,
-                                                  std::optional<bool> enforce_all = {});
+  std::pair<int, std::optional<double>> find_best(
+      const std::string& dataset, const std::string& metric_on_set, std::optional<double> flop_max,
+      std::optional<double> param_max, const std::string& hp, std::optional<bool> enforce_all = {});
   // number of seeds -> number of architectures, over the evaluated architectures.
   std::map<int, int> statistics(const std::string& dataset, const std::string& hp);
   // {name, C, N, arch_str, num_classes} or {name, channels, genotype, num_classes}.
@@ -92,7 +89,7 @@ class Benchmark {
       int index, const std::string& dataset);
   const ArchResult& query_meta_info_by_index(int index, const std::string& hp);
   std::vector<std::pair<int, const Record*>> query_by_index(int index, const std::string& dataset,
-                                                             const std::string& hp);
+                                                            const std::string& hp);
   // Re-reads one architecture (or all, index nullopt) from an archive directory.
   void reload(const std::string& archive_root, std::optional<int> index);
   // Fast mode: loads every architecture whose file the archive holds (re-created archives may

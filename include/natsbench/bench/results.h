@@ -58,8 +58,8 @@ class EvalSeries {
 
  private:
   std::vector<std::string> sets_;
-  std::vector<EpochSeries> series_;      // parallel to sets_
-  std::vector<std::uint8_t> order_;      // set index of each entry, in insertion order
+  std::vector<EpochSeries> series_;  // parallel to sets_
+  std::vector<std::uint8_t> order_;  // set index of each entry, in insertion order
 };
 
 // A small ordered str -> (int | str | other) dict: the record's arch_config.
@@ -81,9 +81,9 @@ struct Record {
   EpochSeries train_losses;
   std::optional<EpochSeries> train_times;
   std::shared_ptr<const ArchConfigDict> arch_config;  // shared by the records of one arch
-  double params = 0;  // millions
-  double flop = 0;    // MFLOPs
-  std::string seed;   // 4-digit string, e.g. "0777"
+  double params = 0;                                  // millions
+  double flop = 0;                                    // MFLOPs
+  std::string seed;                                   // 4-digit string, e.g. "0777"
   int epochs = 0;
   std::optional<std::vector<double>> latency;
   std::vector<std::string> eval_names;

@@ -19,13 +19,14 @@ int space_size(Space space);
 
 // The cell every sss network uses: tss index 9930 (spec §3.2).
 inline constexpr std::string_view kSizeSpaceGenotype =
-    "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|";
+    "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~"
+    "2|";
 
 struct ArchConfig {
   Space space = Space::Topology;
-  int index = -1;         // official index, -1 for a valid architecture outside the benchmark
-  std::string arch_str;   // canonical spelling when index >= 0
-  Genotype genotype;      // the cell (the fixed genotype for sss)
+  int index = -1;             // official index, -1 for a valid architecture outside the benchmark
+  std::string arch_str;       // canonical spelling when index >= 0
+  Genotype genotype;          // the cell (the fixed genotype for sss)
   std::vector<int> channels;  // sss: the widths c0..c4; tss: empty (C = 16, N = 5)
 };
 

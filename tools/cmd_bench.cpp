@@ -1,0 +1,86 @@
+// natsbench bench load --space S --benchmark PATH
+// natsbench bench synth --space S --from ARCHIVE_DIR --archs N --out FILE
+// Benchmarks of natsbench itself (not tests): load time and peak memory of a benchmark file,
+// and a synthetic benchmark file (records cloned from an archive's architectures) to load.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+
+#include "cli_common.h"
+#include "natsbench/bench/archive.h"
+#include "natsbench/bench/benchmark.h"
+
+namespace natsbench::cli {
+
+namespace {
+double peak_rss_mib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux reports KiB
+}
+}  // namespace
+
+Action add_bench_command(CLI::App& app) {
+  struct Options {
+    std::string space, path, from, out;
+    int archs = 1000;
+  };
+  auto o = std::make_shared<Options>();
+  auto* bench = app.add_subcommand("bench", "Measure natsbench itself (speed and memory)");
+  bench->require_subcommand(1);
+  auto* load = bench->add_subcommand("load", "Time and peak memory of loading a benchmark");
+  load->add_option("--space", o->space, "Search space: tss or sss")->required();
+  load->add_option("--benchmark", o->path, "Benchmark file or archive directory")->required();
+  auto* synth = bench->add_subcommand(
+      "synth", "Write a benchmark file of N architectures cloned from an archive's records");
+  synth->add_option("--space", o->space, "Search space: tss or sss")->required();
+  synth->add_option("--from", o->from, "Archive directory holding at least one architecture")
+      ->required();
+  synth->add_option("--archs", o->archs, "Number of architectures (indexes 0..N-1)")
+      ->capture_default_str();
+  synth->add_option("--out", o->out, "Output benchmark file (.pickle.pbz2)")->required();
+
+  return [o, load]() {
+    const Space space = parse_space(o->space);
+    if (load->parsed()) {
+      const auto start = std::chrono::steady_clock::now();
+      const bool is_dir = std::filesystem::is_directory(o->path);
+      auto api = bench::Benchmark::create(o->path, space, is_dir);
+      api.load_all_available();
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      print_json({{"benchmark", o->path},
+                  {"architectures", api.evaluated_indexes().size()},
+                  {"seconds", seconds},
+                  {"peak_rss_mib", peak_rss_mib()}});
+      return 0;
+    }
+    if (o->archs <= 0) throw ArgError("--archs " + std::to_string(o->archs) + ": expected >= 1");
+    auto source = bench::Benchmark::create(o->from, space, true);
+    if (source.load_all_available() == 0) {
+      throw ArgError("--from '" + o->from + "': the archive holds no architecture file");
+    }
+    if (o->archs > source.size()) {
+      throw ArgError("--archs " + std::to_string(o->archs) + ": the space has only " +
+                     std::to_string(source.size()));
+    }
+    std::vector<const bench::ArchInfo*> templates;
+    for (const auto& [index, info] : source.loaded()) templates.push_back(&info);
+    bench::BenchmarkContents contents{source.meta_archs(), {}};
+    for (int i = 0; i < o->archs; ++i) {
+      bench::ArchInfo info = *templates[i % templates.size()];
+      for (auto& [hp, result] : info) {
+        result.arch_index = i;
+        result.arch_str = source.meta_archs()[i];
+      }
+      contents.arch2infos.emplace(i, std::move(info));
+    }
+    bench::write_benchmark_file(o->out, contents);
+    print_json({{"out", o->out}, {"architectures", o->archs}});
+    return 0;
+  };
+}
+
+}  // namespace natsbench::cli
