@@ -17,6 +17,11 @@ Action add_cost_command(CLI::App& app);
 Action add_weights_command(CLI::App& app);
 Action add_query_command(CLI::App& app);
 Action add_convert_command(CLI::App& app);
+Action add_bench_command(CLI::App& app);
+Action add_dataset_command(CLI::App& app);
+Action add_make_fake_data_command(CLI::App& app);
+// Adds `bench data` to the bench subcommand; the returned runner returns false unless it ran.
+std::function<bool()> add_bench_data_command(CLI::App* bench);
 
 // --space plus one of --index N / --arch STR, shared by the commands that take one candidate.
 struct CandidateOptions {

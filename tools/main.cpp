@@ -25,6 +25,9 @@ int main(int argc, char** argv) {
   add(natsbench::cli::add_weights_command);
   add(natsbench::cli::add_query_command);
   add(natsbench::cli::add_convert_command);
+  add(natsbench::cli::add_bench_command);
+  add(natsbench::cli::add_dataset_command);
+  add(natsbench::cli::add_make_fake_data_command);
 
   if (argc > 1 && argv[1][0] != '-') {
     std::string known;

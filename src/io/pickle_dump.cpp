@@ -18,14 +18,15 @@ constexpr std::size_t kBatch = 1000;  // items per APPENDS / SETITEMS / ADDITEMS
 
 class Writer {
  public:
-  explicit Writer(const DumpOptions& options) : minimal_(options.profile == Profile::Minimal) {
+  explicit Writer(const DumpOptions& options)
+      : minimal_(options.profile == Profile::Minimal), python2_(options.python2) {
     global_memo_.fill(-1);
   }
 
   std::string run(const Value& v) {
     out_.reserve(256);
-    byte(0x80);  // PROTO 4
-    byte(4);
+    byte(0x80);  // PROTO 4 (2 for python2_)
+    byte(python2_ ? 2 : 4);
     value(v, 0);
     byte('.');  // STOP
     return std::move(out_);
@@ -38,6 +39,16 @@ class Writer {
   }
 
   std::int64_t memoize() {
+    if (python2_) {  // BINPUT / LONG_BINPUT (MEMOIZE is protocol 4)
+      if (memo_next_ < 256) {
+        byte('q');
+        byte(static_cast<unsigned char>(memo_next_));
+      } else {
+        byte('r');
+        le(static_cast<std::uint64_t>(memo_next_), 4);
+      }
+      return memo_next_++;
+    }
     byte(0x94);  // MEMOIZE
     return memo_next_++;
   }
@@ -52,6 +63,12 @@ class Writer {
   }
 
   void str(std::string_view s) {
+    if (python2_ && s.size() <= 0xFFFFFFFFu) {
+      byte('X');  // BINUNICODE (SHORT_BINUNICODE is protocol 4)
+      le(s.size(), 4);
+      out_.append(s);
+      return;
+    }
     if (s.size() < 256) {
       byte(0x8c);  // SHORT_BINUNICODE
       byte(static_cast<unsigned char>(s.size()));
@@ -66,6 +83,20 @@ class Writer {
   }
 
   void bytes(std::string_view s) {
+    if (python2_) {  // Python 2 str: SHORT_BINSTRING / BINSTRING
+      if (s.size() < 256) {
+        byte('U');
+        byte(static_cast<unsigned char>(s.size()));
+      } else if (s.size() <= 0x7FFFFFFFu) {
+        byte('T');
+        le(s.size(), 4);
+      } else {
+        throw Error("pickle: bytes of " + std::to_string(s.size()) +
+                    " bytes exceed BINSTRING (python2 mode)");
+      }
+      out_.append(s);
+      return;
+    }
     if (s.size() < 256) {
       byte('C');  // SHORT_BINBYTES
       byte(static_cast<unsigned char>(s.size()));
@@ -127,6 +158,12 @@ class Writer {
   void global(GlobalId id) {
     auto& slot = global_memo_[static_cast<std::size_t>(id)];
     if (slot >= 0) return get(slot);
+    if (python2_) {  // GLOBAL "module\nname\n" (STACK_GLOBAL is protocol 4)
+      byte('c');
+      out_.append(global_module(id)).append("\n").append(global_name(id)).append("\n");
+      slot = memoize();
+      return;
+    }
     str(global_module(id));
     memoize();
     str(global_name(id));
@@ -264,6 +301,7 @@ class Writer {
         byte(']');                                  // EMPTY_LIST
         return items(v.as_list(), 'e', depth + 1);  // APPENDS
       case Type::Set:
+        if (python2_) throw Error("pickle: cannot dump a set in python2 mode");
         byte(0x8f);                                 // EMPTY_SET
         return items(v.as_set(), 0x90, depth + 1);  // ADDITEMS
       case Type::Tuple: {
@@ -309,6 +347,7 @@ class Writer {
   }
 
   bool minimal_;
+  bool python2_;
   std::string out_;
   std::int64_t memo_next_ = 0;
   std::array<std::int64_t, 16> global_memo_{};

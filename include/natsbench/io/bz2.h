@@ -17,8 +17,9 @@ namespace natsbench::bz2 {
 // Receives decompressed data chunk by chunk (the view is valid during the call only).
 using Sink = std::function<void(std::string_view chunk)>;
 
-// How many threads decode bzip2 blocks in parallel: 0 = automatic (all hardware threads for
-// inputs of at least 4 MiB, else 1), 1 = sequential, n >= 2 = n threads for any input size.
+// How many threads decode bzip2 blocks in parallel: 0 = automatic (half the hardware threads,
+// at most 32, for inputs of at least 4 MiB; else 1), 1 = sequential, n >= 2 = n threads for any
+// input size. Each thread needs about 4 MB for its decoder plus 2 decoded blocks in flight.
 // The parallel decoder (as lbzip2 does) locates the blocks by their bit-aligned magic numbers,
 // checks every stream's combined CRC against the block CRCs before decoding anything, then
 // decodes each block as its own stream; the output is identical to the sequential decoder's.

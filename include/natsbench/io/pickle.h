@@ -345,7 +345,10 @@ struct LoadOptions {
 // Unpickles one value (stops at the first STOP; trailing bytes are ignored, as in Python).
 // Memo GET yields a copy of the memoized value (copy-on-write, so O(1)); modifying a container
 // after a GET or DUP has fetched it throws (that only happens in recursive structures, which
-// a value type cannot represent). Throws natsbench::Error on any malformed input.
+// a value type cannot represent). A first pass over the opcodes finds the memo entries that a
+// later GET reads, and only those are kept, so a multi-GB file does not hold a second reference
+// to every string it memoized. Dict keys and set items are not checked for hashability or
+// duplicates. Throws natsbench::Error on any malformed input.
 Value load(std::string_view bytes, const LoadOptions& options = {});
 
 // ---------------------------------------------------------------------------------------------
@@ -363,6 +366,10 @@ enum class Profile {
 
 struct DumpOptions {
   Profile profile = Profile::AsIs;
+  // Protocol 2 as Python 2's cPickle wrote it (the official CIFAR files, spec training.md §1.4):
+  // bytes as SHORT_BINSTRING/BINSTRING (Python 2 `str`, so Python 3 loads them with
+  // encoding="latin1" as str), str as BINUNICODE, GLOBAL and BINPUT memo. Sets are refused.
+  bool python2 = false;
 };
 
 // Pickles a value with protocol 4, no frames. Throws Error for Native values and for nesting

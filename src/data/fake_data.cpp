@@ -1,0 +1,260 @@
+#include "natsbench/data/fake_data.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <random>
+
+#include "natsbench/data/splits.h"
+#include "natsbench/io/pickle.h"
+#include "natsbench/util/atomic_file.h"
+#include "natsbench/util/error.h"
+
+namespace natsbench::data {
+
+namespace fs = std::filesystem;
+namespace pk = pickle;
+
+namespace {
+
+struct Images {
+  std::string pixels;                // N * 3 * side * side bytes, planar per image
+  std::vector<std::int64_t> labels;  // as stored in the file
+};
+
+// Class k: base colour, stripes of period 2 + k % 7 along x (k even) or y (k odd), plus noise.
+Images generate(std::int64_t n, int side, int classes, int label_offset, std::mt19937_64& rng,
+                const std::vector<std::int64_t>* forced_labels = nullptr) {
+  Images out;
+  out.pixels.resize(static_cast<std::size_t>(n) * 3 * side * side);
+  std::uniform_int_distribution<int> noise(-24, 24);
+  for (std::int64_t i = 0; i < n; ++i) {
+    const std::int64_t label = forced_labels
+                                   ? (*forced_labels)[i]
+                                   : label_offset + static_cast<std::int64_t>(rng() % classes);
+    out.labels.push_back(label);
+    const std::uint64_t k = static_cast<std::uint64_t>(label);
+    const int period = 2 + static_cast<int>(k % 7);
+    const bool along_x = k % 2 == 0;
+    for (int c = 0; c < 3; ++c) {
+      const int base = 48 + static_cast<int>((k * 37 + c * 91) % 160);
+      for (int y = 0; y < side; ++y) {
+        for (int x = 0; x < side; ++x) {
+          const int coord = along_x ? x : y;
+          const int stripe = (coord / period) % 2 ? 40 : -40;
+          const int v = std::clamp(base + stripe + noise(rng), 0, 255);
+          out.pixels[((i * 3 + c) * side + y) * side + x] = static_cast<char>(v);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// The official CIFAR files are Python-2 pickles: protocol 2, byte-string keys (spec §1.4).
+std::string python2_dump(const pk::Value& value) {
+  pk::DumpOptions options;
+  options.python2 = true;
+  return pk::dump(value, options);
+}
+
+pk::Value key(const std::string& name, bool python2) {
+  return python2 ? pk::Value::bytes(name) : pk::Value::str(name);
+}
+
+pk::Value int_list(const std::vector<std::int64_t>& v) {
+  std::vector<pk::Value> items;
+  items.reserve(v.size());
+  for (auto x : v) items.push_back(pk::Value::integer(x));
+  return pk::Value::list(std::move(items));
+}
+
+pk::Value uint8_array(std::string data, std::int64_t n, std::int64_t row) {
+  pk::NumpyArray a;
+  a.dtype = "|u1";
+  a.shape = {n, row};
+  a.data = std::move(data);
+  return pk::Value::numpy_array(std::move(a));
+}
+
+// One CIFAR batch dict as the official Python-2 files hold it: byte-string keys.
+std::string cifar_batch(const Images& images, std::int64_t begin, std::int64_t end, bool cifar100,
+                        const std::string& batch_label) {
+  const std::int64_t row = 3072;
+  pk::Dict d;
+  d.add(key("batch_label", true), pk::Value::bytes(batch_label));
+  std::vector<std::int64_t> labels(images.labels.begin() + begin, images.labels.begin() + end);
+  if (cifar100) {
+    d.add(key("fine_labels", true), int_list(labels));
+    std::vector<std::int64_t> coarse;
+    for (auto l : labels) coarse.push_back(l / 5);
+    d.add(key("coarse_labels", true), int_list(coarse));
+  } else {
+    d.add(key("labels", true), int_list(labels));
+  }
+  d.add(key("data", true),
+        uint8_array(images.pixels.substr(begin * row, (end - begin) * row), end - begin, row));
+  std::vector<pk::Value> names;
+  for (std::int64_t i = begin; i < end; ++i) {
+    names.push_back(pk::Value::bytes("fake_" + std::to_string(i) + ".png"));
+  }
+  d.add(key("filenames", true), pk::Value::list(std::move(names)));
+  return python2_dump(pk::Value::dict(std::move(d)));
+}
+
+std::string cifar_binary(const Images& images, bool cifar100) {
+  std::string out;
+  const std::size_t n = images.labels.size();
+  out.reserve(n * (cifar100 ? 3074 : 3073));
+  for (std::size_t i = 0; i < n; ++i) {
+    if (cifar100) out += static_cast<char>(images.labels[i] / 5);
+    out += static_cast<char>(images.labels[i]);
+    out.append(images.pixels, i * 3072, 3072);
+  }
+  return out;
+}
+
+// An ImageNet16 file as the downsampling scripts write it (§1.6): Python 3 str keys.
+std::string imagenet_file(const Images& images, std::int64_t begin, std::int64_t end, bool train) {
+  const std::int64_t row = 768;
+  pk::Dict d;
+  d.add(key("data", false),
+        uint8_array(images.pixels.substr(begin * row, (end - begin) * row), end - begin, row));
+  d.add(key("labels", false),
+        int_list({images.labels.begin() + begin, images.labels.begin() + end}));
+  if (train) {
+    pk::NumpyArray mean;
+    mean.dtype = "<f8";
+    mean.shape = {row};
+    mean.data.assign(row * 8, '\0');
+    d.add(key("mean", false), pk::Value::numpy_array(std::move(mean)));
+  }
+  return pk::dump(pk::Value::dict(std::move(d)));
+}
+
+void write(FakeDataResult& result, const fs::path& path, const std::string& bytes) {
+  fs::create_directories(path.parent_path());
+  write_file_atomic(path.string(), bytes);
+  result.files.push_back(path.string());
+}
+
+}  // namespace
+
+FakeDataResult make_fake_data(const FakeDataOptions& o) {
+  const bool imagenet = o.source == Source::ImageNet16;
+  const std::int64_t train = o.train > 0 ? o.train : (imagenet ? 3000 : 1000);
+  const std::int64_t test = o.test > 0 ? o.test : (imagenet ? 1000 : 200);
+  if (o.train < 0 || o.test < 0) throw ArgError("--train/--test: expected positive image counts");
+  if (imagenet && train < 10)
+    throw ArgError("--train " + std::to_string(train) +
+                   ": ImageNet16 needs at least 10 (one per file)");
+  if (!imagenet && train < 5 && o.source == Source::Cifar10) {
+    throw ArgError("--train " + std::to_string(train) +
+                   ": CIFAR-10 needs at least 5 (one per file)");
+  }
+  if (o.layout != "python" && o.layout != "binary") {
+    throw ArgError("--layout '" + o.layout + "': expected python or binary");
+  }
+  if (imagenet && o.layout != "python") throw ArgError("--layout binary: only for CIFAR");
+  if (o.root.empty()) throw ArgError("--root: expected a directory");
+
+  FakeDataResult result;
+  std::mt19937_64 rng(o.seed * 0x9E3779B97F4A7C15ull + static_cast<int>(o.source));
+  const fs::path root(o.root);
+  const fs::path splits = root / "splits";
+  std::int64_t kept_train = 0, kept_test = 0;
+
+  if (o.source == Source::Cifar10 || o.source == Source::Cifar100) {
+    const bool c100 = o.source == Source::Cifar100;
+    const Images tr = generate(train, 32, c100 ? 100 : 10, 0, rng);
+    const Images te = generate(test, 32, c100 ? 100 : 10, 0, rng);
+    if (o.layout == "binary") {
+      const fs::path dir = root / (c100 ? "cifar-100-binary" : "cifar-10-batches-bin");
+      if (c100) {
+        write(result, dir / "train.bin", cifar_binary(tr, true));
+        write(result, dir / "test.bin", cifar_binary(te, true));
+      } else {
+        const std::int64_t per = train / 5;
+        for (int k = 0; k < 5; ++k) {
+          const std::int64_t b = k * per, e = k == 4 ? train : b + per;
+          Images part;
+          part.labels.assign(tr.labels.begin() + b, tr.labels.begin() + e);
+          part.pixels = tr.pixels.substr(b * 3072, (e - b) * 3072);
+          write(result, dir / ("data_batch_" + std::to_string(k + 1) + ".bin"),
+                cifar_binary(part, false));
+        }
+        write(result, dir / "test_batch.bin", cifar_binary(te, false));
+      }
+    } else {
+      const fs::path dir = root / python_folder(o.source);
+      if (c100) {
+        write(result, dir / "train", cifar_batch(tr, 0, train, true, "training batch 1 of 1"));
+        write(result, dir / "test", cifar_batch(te, 0, test, true, "testing batch 1 of 1"));
+        pk::Dict meta;
+        std::vector<pk::Value> names;
+        for (int k = 0; k < 100; ++k)
+          names.push_back(pk::Value::bytes("class" + std::to_string(k)));
+        meta.add(key("fine_label_names", true), pk::Value::list(std::move(names)));
+        write(result, dir / "meta", python2_dump(pk::Value::dict(std::move(meta))));
+      } else {
+        const std::int64_t per = train / 5;
+        for (int k = 0; k < 5; ++k) {
+          const std::int64_t b = k * per, e = k == 4 ? train : b + per;
+          write(result, dir / ("data_batch_" + std::to_string(k + 1)),
+                cifar_batch(tr, b, e, false, "training batch " + std::to_string(k + 1) + " of 5"));
+        }
+        write(result, dir / "test_batch", cifar_batch(te, 0, test, false, "testing batch 1 of 1"));
+        pk::Dict meta;
+        std::vector<pk::Value> names;
+        for (int k = 0; k < 10; ++k) names.push_back(pk::Value::bytes("class" + std::to_string(k)));
+        meta.add(key("label_names", true), pk::Value::list(std::move(names)));
+        write(result, dir / "batches.meta", python2_dump(pk::Value::dict(std::move(meta))));
+      }
+    }
+    kept_train = train;
+    kept_test = test;
+  } else {
+    // Labels 1..150: 4 of 5 images fall in the 120-class subset.
+    auto labels_for = [&](std::int64_t n) {
+      std::vector<std::int64_t> labels(n);
+      for (auto& l : labels) l = 1 + static_cast<std::int64_t>(rng() % 150);
+      return labels;
+    };
+    const auto train_labels = labels_for(train), test_labels = labels_for(test);
+    const Images tr = generate(train, 16, 0, 0, rng, &train_labels);
+    const Images te = generate(test, 16, 0, 0, rng, &test_labels);
+    const fs::path dir = root / "ImageNet16";
+    const std::int64_t per = train / 10;
+    for (int k = 0; k < 10; ++k) {
+      const std::int64_t b = k * per, e = k == 9 ? train : b + per;
+      write(result, dir / ("train_data_batch_" + std::to_string(k + 1)),
+            imagenet_file(tr, b, e, true));
+    }
+    write(result, dir / "val_data", imagenet_file(te, 0, test, false));
+    kept_train =
+        std::count_if(train_labels.begin(), train_labels.end(), [](auto l) { return l <= 120; });
+    kept_test =
+        std::count_if(test_labels.begin(), test_labels.end(), [](auto l) { return l <= 120; });
+  }
+
+  if (o.write_splits) {
+    // Same recipes and key names as the official files, over this data's sizes.
+    const auto put = [&](std::string_view name, std::uint64_t seed, std::int64_t n) {
+      const SplitInfo& info = split_info(name);
+      const fs::path path = splits / std::string(info.file);
+      fs::create_directories(splits);
+      write_split_file(path.string(), generate_shuffle_split(seed, n, std::string(info.first_key),
+                                                             std::string(info.second_key)));
+      result.files.push_back(path.string());
+    };
+    if (o.source == Source::Cifar10) put("cifar-split", 1021, kept_train);
+    if (o.source == Source::Cifar100) put("cifar100-test-split", o.seed + 100, kept_test);
+    if (imagenet) {
+      put("imagenet-16-120-test-split", o.seed + 120, kept_test);
+      put("ImageNet16-120-split", 111, kept_train);
+    }
+    result.splits_dir = splits.string();
+  }
+  return result;
+}
+
+}  // namespace natsbench::data
