@@ -5,7 +5,11 @@
 #include <ATen/ATen.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
+#include <optional>
 
 #include "cli_common.h"
 #include "natsbench/data/benchmark_data.h"
@@ -112,11 +116,66 @@ Action add_make_fake_data_command(CLI::App& app) {
   };
 }
 
+namespace {
+
+// The raw dataset files of a benchmark dataset in the python layout (those that exist).
+std::vector<std::string> python_layout_files(const std::string& dataset, const std::string& root) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> candidates;
+  if (dataset == "cifar10" || dataset == "cifar10-valid") {
+    for (int i = 1; i <= 5; ++i) {
+      candidates.push_back(fs::path(root) / "cifar-10-batches-py" /
+                           ("data_batch_" + std::to_string(i)));
+    }
+    candidates.push_back(fs::path(root) / "cifar-10-batches-py" / "test_batch");
+  } else if (dataset == "cifar100") {
+    candidates = {fs::path(root) / "cifar-100-python" / "train",
+                  fs::path(root) / "cifar-100-python" / "test"};
+  } else {
+    for (const auto& dir : {fs::path(root) / "ImageNet16", fs::path(root)}) {
+      for (int i = 1; i <= 10; ++i) {
+        candidates.push_back(dir / ("train_data_batch_" + std::to_string(i)));
+      }
+      candidates.push_back(dir / "val_data");
+    }
+  }
+  std::vector<std::string> files;
+  for (const auto& path : candidates) {
+    if (fs::is_regular_file(path)) files.push_back(path.string());
+  }
+  return files;
+}
+
+// Seconds Python's pickle + numpy take to load `files` as the reference does (system python3).
+std::optional<double> python_load_seconds(const std::vector<std::string>& files) {
+  if (files.empty()) return std::nullopt;
+  std::string command =
+      "/usr/bin/python3 -c 'import pickle, sys, time, numpy as np\n"
+      "t = time.perf_counter()\n"
+      "for path in sys.argv[1:]:\n"
+      "    with open(path, \"rb\") as f:\n"
+      "        entry = pickle.load(f, encoding=\"latin1\")\n"
+      "    images = np.asarray(entry[\"data\"], dtype=np.uint8)\n"
+      "    labels = np.asarray(entry[\"labels\"] if \"labels\" in entry else "
+      "entry[\"fine_labels\"])\n"
+      "print(time.perf_counter() - t)' 2>/dev/null";
+  for (const auto& file : files) command += " '" + file + "'";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return std::nullopt;
+  char buffer[128] = {0};
+  const bool got = std::fgets(buffer, sizeof buffer, pipe) != nullptr;
+  if (::pclose(pipe) != 0 || !got) return std::nullopt;
+  return std::strtod(buffer, nullptr);
+}
+
+}  // namespace
+
 std::function<bool()> add_bench_data_command(CLI::App* bench) {
   struct Options {
     std::string dataset, root, splits, device = "cpu";
     int epochs = 1;
     std::uint64_t seed = 0;
+    bool compare_python = false;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = bench->add_subcommand(
@@ -128,6 +187,8 @@ std::function<bool()> add_bench_data_command(CLI::App* bench) {
   cmd->add_option("--device", o->device, "cpu, cuda or cuda:N")->capture_default_str();
   cmd->add_option("--epochs", o->epochs, "Training epochs to time")->capture_default_str();
   cmd->add_option("--seed", o->seed, "Pipeline seed")->capture_default_str();
+  cmd->add_flag("--compare-python", o->compare_python,
+                "Also time /usr/bin/python3 pickle + numpy loading the same raw files");
   return [o, cmd]() {
     if (!cmd->parsed()) return false;
     if (o->epochs < 1) throw ArgError("--epochs " + std::to_string(o->epochs) + ": expected >= 1");
@@ -171,7 +232,21 @@ std::function<bool()> add_bench_data_command(CLI::App* bench) {
     model::synchronize(device);
     const double eval_s = seconds_since(start);
     (void)sink.item<float>();
+    nlohmann::json python = nullptr, ratio = nullptr;
+    if (o->compare_python) {
+      // The raw-file part of our load, timed alone, against the same work in Python.
+      const auto files = python_layout_files(o->dataset, o->root);
+      start = std::chrono::steady_clock::now();
+      data::load_benchmark_data(o->dataset, {o->root, o->splits, false});
+      const double ours = seconds_since(start);
+      if (const auto seconds = python_load_seconds(files)) {
+        python = *seconds;
+        ratio = *seconds / ours;
+      }
+    }
     print_json({{"dataset", d.name},
+                {"python_pickle_numpy_load_seconds", python},
+                {"python_over_natsbench_load_ratio", ratio},
                 {"device", o->device},
                 {"load_seconds", load_s},
                 {"to_device_seconds", to_device_s},

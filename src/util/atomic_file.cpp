@@ -6,8 +6,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "natsbench/util/error.h"
 
@@ -50,12 +48,28 @@ void write_file_atomic(const std::string& path, std::string_view contents) {
 }
 
 std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot read '" + path + "': " + errno_text());
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) throw Error("cannot read '" + path + "': I/O error");
-  return buffer.str();
+  // One allocation of the final size and one read: no stream buffering, no regrowth copies.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error("cannot read '" + path + "': " + errno_text());
+  struct stat info {};
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    ::close(fd);
+    throw Error("cannot read '" + path + "': not a regular file");
+  }
+  std::string contents(static_cast<std::size_t>(info.st_size), '\0');
+  std::size_t done = 0;
+  while (done < contents.size()) {
+    const ssize_t got = ::read(fd, contents.data() + done, contents.size() - done);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      const auto reason = got < 0 ? errno_text() : std::string("file shrank while reading");
+      ::close(fd);
+      throw Error("cannot read '" + path + "': " + reason);
+    }
+    done += static_cast<std::size_t>(got);
+  }
+  ::close(fd);
+  return contents;
 }
 
 }  // namespace natsbench

@@ -10,6 +10,8 @@
 #include "natsbench/bench/archive.h"
 #include "natsbench/bench/benchmark.h"
 #include "natsbench/bench/errors.h"
+#include "natsbench/io/bz2.h"
+#include "natsbench/io/pickle.h"
 #include "natsbench/space/size.h"
 #include "natsbench/space/topology.h"
 #include "reference_dir.h"
@@ -257,4 +259,51 @@ TEST_CASE("rewritten archives give the same answers", "[bench][roundtrip]") {
     check_all_queries(single, space);
     fs::remove_all(out);
   }
+}
+
+TEST_CASE("schema violations are CorruptFileError naming the file and the field",
+          "[bench][schema]") {
+  namespace pk = natsbench::pickle;
+  const fs::path dir = fs::temp_directory_path() / "natsbench-schema-test";
+  fs::create_directories(dir);
+  const auto write = [&](const std::string& name, const pk::Value& value) {
+    const auto path = (dir / name).string();
+    std::ofstream(path, std::ios::binary) << natsbench::bz2::compress(pk::dump(value));
+    return path;
+  };
+  pk::Dict record;
+  record.add("name", pk::Value::str("cifar10"));  // no 'epochs'
+  pk::Dict all;
+  all.add(pk::Value::tuple({pk::Value::str("cifar10"), pk::Value::integer(777)}),
+          pk::Value::dict(record));
+  pk::Dict result;
+  result.add("arch_index", pk::Value::integer(0));
+  result.add("all_results", pk::Value::dict(all));
+  pk::Dict info;
+  info.add("12", pk::Value::dict(result));
+  const auto no_epochs = write("no-epochs.pickle.pbz2", pk::Value::dict(info));
+  CHECK_THROWS_AS(read_arch_file(no_epochs), CorruptFileError);
+  CHECK_THROWS_WITH(read_arch_file(no_epochs),
+                    Catch::Contains("no-epochs.pickle.pbz2") && Catch::Contains("'epochs'"));
+
+  const auto not_dict = write("list.pickle.pbz2", pk::Value::list({pk::Value::integer(1)}));
+  CHECK_THROWS_AS(read_arch_file(not_dict), CorruptFileError);
+  CHECK_THROWS_AS(read_meta_file(not_dict), CorruptFileError);
+
+  // A complete record under seed 777, while dataset_seed lists 888.
+  record.add("epochs", pk::Value::integer(12));
+  pk::Dict all2;
+  all2.add(pk::Value::tuple({pk::Value::str("cifar10"), pk::Value::integer(777)}),
+           pk::Value::dict(record));
+  pk::Dict seeds;
+  seeds.add("cifar10", pk::Value::list({pk::Value::integer(888)}));
+  pk::Dict result2;
+  result2.add("arch_index", pk::Value::integer(0));
+  result2.add("all_results", pk::Value::dict(all2));
+  result2.add("dataset_seed", pk::Value::dict(seeds));
+  pk::Dict info2;
+  info2.add("12", pk::Value::dict(result2));
+  const auto missing_record = write("missing-record.pickle.pbz2", pk::Value::dict(info2));
+  CHECK_THROWS_WITH(read_arch_file(missing_record), Catch::Contains("(cifar10, 888)"));
+  fs::remove_all(dir);
 }
