@@ -1,6 +1,16 @@
 #include "natsbench/bench/archive.h"
 
+#include <algorithm>
+#include <cerrno>
+#include <condition_variable>
 #include <cstdio>
+#include <cstring>
+#include <deque>
+#include <exception>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <thread>
 
 #include "natsbench/bench/errors.h"
 #include "natsbench/io/bz2.h"
@@ -24,6 +34,111 @@ Value load_file(const std::string& path, const pickle::LoadOptions& options = {}
     throw;
   } catch (const Error& error) {
     throw CorruptFileError("'" + path + "': " + error.what());
+  }
+}
+
+// Decompresses a file on a background thread (bz2::decompress_file: sequential or parallel
+// block decoding, output in order) and hands the output to a pickle::ReadFn, keeping at most
+// about kMaxQueued decompressed bytes in flight: the payload never exists whole.
+class DecompressPipe {
+ public:
+  explicit DecompressPipe(const std::string& path) {
+    thread_ = std::thread([this, path] {
+      try {
+        bz2::decompress_file(path, [this](std::string_view chunk) {
+          std::unique_lock<std::mutex> lock(mutex_);
+          changed_.wait(lock, [&] { return cancel_ || queued_ < kMaxQueued; });
+          if (cancel_) throw Cancelled{};
+          chunks_.emplace_back(chunk);
+          queued_ += chunk.size();
+          changed_.notify_all();
+        });
+      } catch (const Cancelled&) {
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        error_ = std::current_exception();
+      }
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_ = true;
+      changed_.notify_all();
+    });
+  }
+  ~DecompressPipe() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      cancel_ = true;
+    }
+    changed_.notify_all();
+    thread_.join();
+  }
+  DecompressPipe(const DecompressPipe&) = delete;
+  DecompressPipe& operator=(const DecompressPipe&) = delete;
+
+  // Copies up to `cap` bytes; 0 at the end; rethrows a decompression error.
+  std::size_t read(char* buf, std::size_t cap) {
+    while (offset_ == current_.size()) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      changed_.wait(lock, [&] { return !chunks_.empty() || done_; });
+      if (chunks_.empty()) {
+        if (error_) std::rethrow_exception(error_);
+        return 0;
+      }
+      current_ = std::move(chunks_.front());
+      chunks_.pop_front();
+      queued_ -= current_.size();
+      offset_ = 0;
+      changed_.notify_all();
+    }
+    const std::size_t n = std::min(cap, current_.size() - offset_);
+    std::memcpy(buf, current_.data() + offset_, n);
+    offset_ += n;
+    return n;
+  }
+
+ private:
+  struct Cancelled {};
+  static constexpr std::size_t kMaxQueued = std::size_t{4} << 20;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<std::string> chunks_;
+  std::size_t queued_ = 0;
+  bool done_ = false;
+  bool cancel_ = false;
+  std::exception_ptr error_;
+  std::string current_;
+  std::size_t offset_ = 0;
+  std::thread thread_;
+};
+
+// As load_file, but streams: decompression and unpickling run chunk by chunk (see
+// pickle::load_stream), so neither the compressed nor the decompressed file is held whole.
+Value load_file_streaming(const std::string& path, const pickle::LoadOptions& options) {
+  {
+    std::ifstream probe(path, std::ios::binary);  // same error as read_file for a missing file
+    if (!probe) throw Error("cannot read '" + path + "': " + std::strerror(errno));
+  }
+  try {
+    std::unique_ptr<DecompressPipe> pipe;
+    Value value = pickle::load_stream(
+        [&]() -> pickle::ReadFn {
+          pipe.reset();  // a second open (memo fallback) restarts from the beginning
+          pipe = std::make_unique<DecompressPipe>(path);
+          return [p = pipe.get()](char* buf, std::size_t cap) { return p->read(buf, cap); };
+        },
+        options);
+    // Decompress the rest, so that corrupt data after the pickle fails as load_file does.
+    std::vector<char> rest(std::size_t{1} << 16);
+    while (pipe->read(rest.data(), rest.size()) != 0) {
+    }
+    return value;
+  } catch (const CorruptFileError&) {
+    throw;
+  } catch (const Error& error) {
+    // bz2::decompress_file names the path itself; say it once, as load_file does.
+    std::string what = error.what();
+    const std::string named = "bz2: '" + path + "': ";
+    if (what.compare(0, named.size(), named) == 0) what = "bz2: " + what.substr(named.size());
+    throw CorruptFileError("'" + path + "': " + what);
   }
 }
 
@@ -78,7 +193,7 @@ ArchInfo read_arch_file(const std::string& path) {
 
 BenchmarkContents read_benchmark_file(const std::string& path) {
   const std::string where = "'" + path + "'";
-  const Value value = load_file(path, compact_load_options(where));
+  const Value value = load_file_streaming(path, compact_load_options(where));
   if (!value.is(Type::Dict)) throw CorruptFileError(where + ": expected a dict");
   const auto& dict = value.as_dict();
   BenchmarkContents contents;

@@ -436,6 +436,83 @@ class Memo {
   std::unordered_map<std::uint64_t, Value> sparse_;
 };
 
+// Thrown (internally) when a streaming load GETs a memo entry it did not keep.
+struct MemoDropped {};
+
+// The memo of a streaming load (no prescan): keeps every entry that is cheap to keep, drops
+// containers and big values unless `keep_all`; get() throws MemoDropped for a dropped entry.
+class StreamMemo {
+ public:
+  explicit StreamMemo(bool keep_all) : keep_all_(keep_all) {}
+
+  std::uint64_t next() const { return len_; }
+
+  // `consumed`: input bytes read so far; bounds how far the dense table may grow.
+  void define(std::uint64_t idx, const Value& v, std::uint64_t consumed) {
+    const bool keep = keep_all_ || cheap(v);
+    if (idx < values_.size() || idx < 2 * consumed + 65536) {
+      if (idx >= values_.size()) {
+        values_.resize(static_cast<std::size_t>(idx) + 1);
+        state_.resize(static_cast<std::size_t>(idx) + 1, kUndefined);
+      }
+      const auto i = static_cast<std::size_t>(idx);
+      if (state_[i] == kUndefined) ++len_;
+      if (keep) {
+        values_[i] = v;
+        state_[i] = kKept;
+      } else {
+        values_[i] = Value();
+        state_[i] = kDropped;
+      }
+      return;
+    }
+    auto it = sparse_.find(idx);
+    if (it == sparse_.end()) {
+      ++len_;
+      it = sparse_.emplace(idx, std::make_pair(Value(), false)).first;
+    }
+    it->second = keep ? std::make_pair(v, true) : std::make_pair(Value(), false);
+  }
+
+  // nullptr when the index was never defined; throws MemoDropped when it was not kept.
+  const Value* get(std::uint64_t idx) const {
+    if (idx < values_.size()) {
+      const auto i = static_cast<std::size_t>(idx);
+      if (state_[i] == kKept) return &values_[i];
+      if (state_[i] == kDropped) throw MemoDropped{};
+    }
+    auto it = sparse_.find(idx);
+    if (it == sparse_.end()) return nullptr;
+    if (!it->second.second) throw MemoDropped{};
+    return &it->second.first;
+  }
+
+ private:
+  static constexpr unsigned char kUndefined = 0, kKept = 1, kDropped = 2;
+  static bool cheap(const Value& v) {
+    switch (v.type()) {
+      case Type::None:
+      case Type::Bool:
+      case Type::Int:
+      case Type::Float:
+      case Type::Str:
+      case Type::Global:
+      case Type::Dtype:
+        return true;
+      case Type::Bytes:
+        return v.as_bytes().size() <= 256;
+      default:
+        return false;
+    }
+  }
+
+  bool keep_all_;
+  std::uint64_t len_ = 0;
+  std::vector<Value> values_;
+  std::vector<unsigned char> state_;
+  std::unordered_map<std::uint64_t, std::pair<Value, bool>> sparse_;
+};
+
 // Walks the opcodes without building values and returns the memo indices read by a GET.
 // Stops quietly at STOP or at the first malformed opcode (the main pass reports it there).
 IndexSet prescan_memo(const unsigned char* data, std::size_t size) {
@@ -563,7 +640,18 @@ class Reader {
       : data_(reinterpret_cast<const unsigned char*>(bytes.data())),
         size_(bytes.size()),
         options_(options),
-        memo_(bytes.size(), prescan_memo(data_, size_)) {
+        memo_(bytes.size(), prescan_memo(data_, size_)),
+        stream_memo_(false) {
+    stack_.reserve(64);
+  }
+  // Streaming: reads the input through `read`, a window at a time.
+  Reader(const ReadFn& read, const LoadOptions& options, bool keep_all_memo)
+      : data_(nullptr),
+        size_(0),
+        options_(options),
+        memo_(0, IndexSet(0)),
+        read_(&read),
+        stream_memo_(keep_all_memo) {
     stack_.reserve(64);
   }
 
@@ -578,8 +666,33 @@ class Reader {
   }
 
   // ---- input
+  // Streaming: makes at least `need` unread bytes available (moving the unread bytes to the
+  // front of the window, which invalidates earlier pointers into it); false at the end of the
+  // input. Always false when loading from a buffer.
+  bool fill(std::size_t need) {
+    if (read_ == nullptr) return false;
+    if (pos_ > 0) {
+      const std::size_t rest = size_ - pos_;
+      if (rest > 0) std::memmove(buf_.data(), buf_.data() + pos_, rest);
+      base_ += pos_;
+      size_ = rest;
+      pos_ = 0;
+    }
+    constexpr std::size_t kChunk = std::size_t{1} << 18;
+    while (size_ < need && !eof_) {
+      if (buf_.size() - size_ < kChunk / 4) buf_.resize(std::max(buf_.size() * 2, kChunk));
+      const std::size_t got = (*read_)(buf_.data() + size_, buf_.size() - size_);
+      if (got == 0) {
+        eof_ = true;
+      } else {
+        size_ += std::min(got, buf_.size() - size_);
+      }
+    }
+    data_ = reinterpret_cast<const unsigned char*>(buf_.data());
+    return size_ >= need;
+  }
   const unsigned char* take(std::size_t n) {
-    if (n > size_ - pos_) {
+    if (n > size_ - pos_ && !fill(n)) {
       fail("truncated input: needs " + std::to_string(n) + " more bytes, " +
            std::to_string(size_ - pos_) + " left");
     }
@@ -588,15 +701,20 @@ class Reader {
     return p;
   }
   std::size_t take_length(std::uint64_t n) {
-    if (n > size_ - pos_) {
+    if (n > size_ - pos_ &&
+        (n > std::numeric_limits<std::size_t>::max() / 2 || !fill(static_cast<std::size_t>(n)))) {
       fail("length " + std::to_string(n) + " exceeds the " + std::to_string(size_ - pos_) +
            " bytes left");
     }
     return static_cast<std::size_t>(n);
   }
   std::string_view take_line() {
-    const void* nl = std::memchr(data_ + pos_, '\n', size_ - pos_);
-    if (!nl) fail("truncated input: missing end of line");
+    const void* nl = size_ > pos_ ? std::memchr(data_ + pos_, '\n', size_ - pos_) : nullptr;
+    while (!nl) {
+      const std::size_t scanned = size_ - pos_;
+      if (!fill(scanned + 1)) fail("truncated input: missing end of line");
+      nl = std::memchr(data_ + pos_ + scanned, '\n', size_ - pos_ - scanned);
+    }
     const auto end = static_cast<std::size_t>(static_cast<const unsigned char*>(nl) - data_);
     std::string_view s(reinterpret_cast<const char*>(data_ + pos_), end - pos_);
     pos_ = end + 1;
@@ -712,6 +830,24 @@ class Reader {
   std::vector<Value> stack_;
   std::vector<std::size_t> marks_;
   Memo memo_;
+  // Streaming only.
+  const ReadFn* read_ = nullptr;
+  std::vector<char> buf_;
+  std::uint64_t base_ = 0;  // input offset of data_[0]
+  bool eof_ = false;
+  StreamMemo stream_memo_;
+
+  std::uint64_t memo_next() const { return read_ ? stream_memo_.next() : memo_.next(); }
+  void memo_define(std::uint64_t idx, const Value& v) {
+    if (read_) {
+      stream_memo_.define(idx, v, base_ + pos_);
+    } else {
+      memo_.define(idx, v);
+    }
+  }
+  const Value* memo_get(std::uint64_t idx) const {
+    return read_ ? stream_memo_.get(idx) : memo_.get(idx);
+  }
 };
 
 void Reader::set_items(Value& target, std::size_t from) {
@@ -1197,13 +1333,13 @@ void Reader::build(Value& inst, const Value& state) {
 
 Value Reader::run() {
   for (;;) {
-    if (pos_ >= size_) {
-      op_pos_ = pos_;
+    if (pos_ >= size_ && !fill(1)) {
+      op_pos_ = base_ + pos_;
       op_ = 0;
       throw Error("pickle: truncated input: no STOP opcode before the end (" +
-                  std::to_string(size_) + " bytes)");
+                  std::to_string(base_ + size_) + " bytes)");
     }
-    op_pos_ = pos_;
+    op_pos_ = base_ + pos_;
     op_ = data_[pos_++];
     switch (op_) {
       // ---- framing and protocol
@@ -1212,9 +1348,11 @@ Value Reader::run() {
         if (proto > 5) fail("unsupported pickle protocol " + std::to_string(proto));
         break;
       }
-      case op::FRAME:
-        take_length(le64(take(8)));
+      case op::FRAME: {
+        const std::uint64_t n = le64(take(8));
+        if (read_ == nullptr) take_length(n);  // streaming ignores frame boundaries (spec §2.4)
         break;
+      }
       case op::STOP:
         return pop();
 
@@ -1243,23 +1381,23 @@ Value Reader::run() {
 
       // ---- memo
       case op::MEMOIZE:
-        memo_.define(memo_.next(), top());
+        memo_define(memo_next(), top());
         break;
       case op::BINPUT: {
         const std::uint64_t idx = *take(1);
-        memo_.define(idx, top());
+        memo_define(idx, top());
         break;
       }
       case op::LONG_BINPUT: {
         const std::uint64_t idx = le32(take(4));
-        memo_.define(idx, top());
+        memo_define(idx, top());
         break;
       }
       case op::PUT: {
         std::uint64_t idx = 0;
         const std::string_view line = take_line();
         if (!parse_index(line, idx)) fail("invalid PUT index");
-        memo_.define(idx, top());
+        memo_define(idx, top());
         break;
       }
       case op::BINGET:
@@ -1273,7 +1411,7 @@ Value Reader::run() {
         } else if (!parse_index(take_line(), idx)) {
           fail("invalid GET index");
         }
-        const Value* v = memo_.get(idx);
+        const Value* v = memo_get(idx);
         if (!v) fail("memo index " + std::to_string(idx) + " not defined");
         mark_shared(*v);
         push(*v);
@@ -1455,7 +1593,7 @@ Value Reader::run() {
 
       // ---- globals and objects
       case op::GLOBAL: {
-        const std::string_view module = take_line();
+        const std::string module(take_line());  // the next take_line may move the window
         const std::string_view name = take_line();
         push(global(module, name));
         break;
@@ -1507,6 +1645,21 @@ Value Reader::run() {
 Value load(std::string_view bytes, const LoadOptions& options) {
   if (bytes.empty()) throw Error("pickle: empty input");
   Reader reader(bytes, options);
+  return reader.run();
+}
+
+Value load_stream(const std::function<ReadFn()>& open, const LoadOptions& options) {
+  {
+    const ReadFn read = open();
+    try {
+      Reader reader(read, options, false);
+      return reader.run();
+    } catch (const MemoDropped&) {
+      // A GET of a container: read again, keeping the whole memo.
+    }
+  }
+  const ReadFn read = open();
+  Reader reader(read, options, true);
   return reader.run();
 }
 

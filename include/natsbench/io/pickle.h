@@ -351,6 +351,21 @@ struct LoadOptions {
 // duplicates. Throws natsbench::Error on any malformed input.
 Value load(std::string_view bytes, const LoadOptions& options = {});
 
+// Streaming input for load_stream: copies up to `cap` bytes of the input into `buf` and returns
+// how many; 0 means the input has ended. May throw (the exception propagates out of load_stream).
+using ReadFn = std::function<std::size_t(char* buf, std::size_t cap)>;
+
+// Unpickles one value read incrementally from `open()` (as load() does for a buffer), holding
+// only a small window of the input at a time, so a multi-GB payload never exists whole. There is
+// no first pass to find which memo entries are read later, so the memo keeps every entry that is
+// cheap to keep and that GETs reference in real files (str, small bytes, numbers, None/bool,
+// globals, dtypes) and drops containers and other big values. If a GET then asks for a dropped
+// entry, the whole input is read again from a fresh `open()` keeping every memo entry (so any
+// valid pickle loads correctly; the on_dict hook then sees the dicts read before that point
+// twice). `open` is called once, or twice in that fallback. Reads stop at STOP: bytes after it
+// are not requested. Offsets in error messages count from the start of the input.
+Value load_stream(const std::function<ReadFn()>& open, const LoadOptions& options = {});
+
 // ---------------------------------------------------------------------------------------------
 // Writing
 
