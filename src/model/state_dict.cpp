@@ -54,8 +54,13 @@ void load_state_dict(torch::nn::Module& module, const std::string& path) {
     if (key.rfind("module.", 0) == 0) key = key.substr(7);
     stored.emplace(std::move(key), item.value().toTensor());
   }
-  torch::NoGradGuard no_grad;
-  for (auto& [name, tensor] : state_dict(module)) {
+  // Validate everything before copying anything: a mismatch leaves the module untouched.
+  auto entries = state_dict(module);
+  if (stored.size() != entries.size()) {
+    throw Error("state dict '" + path + "': has " + std::to_string(stored.size()) +
+                " entries, the network has " + std::to_string(entries.size()));
+  }
+  for (const auto& [name, tensor] : entries) {
     const auto it = stored.find(name);
     if (it == stored.end()) throw Error("state dict '" + path + "': missing key '" + name + "'");
     if (it->second.sizes() != tensor.sizes()) {
@@ -63,12 +68,9 @@ void load_state_dict(torch::nn::Module& module, const std::string& path) {
                   c10::str(it->second.sizes()) + ", the network expects " +
                   c10::str(tensor.sizes()));
     }
-    tensor.copy_(it->second);
   }
-  if (stored.size() != state_dict(module).size()) {
-    throw Error("state dict '" + path + "': has " + std::to_string(stored.size()) +
-                " entries, the network has " + std::to_string(state_dict(module).size()));
-  }
+  torch::NoGradGuard no_grad;
+  for (auto& [name, tensor] : entries) tensor.copy_(stored.at(name));
 }
 
 }  // namespace natsbench::model

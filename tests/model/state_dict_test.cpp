@@ -102,7 +102,13 @@ TEST_CASE("weights round-trip through a torch.load-compatible file", "[model][st
   for (std::size_t i = 0; i < es.size(); ++i) CHECK(torch::equal(es[i].second, et[i].second));
 
   auto other = model::make_network(arch_from_index(Space::Size, 12), 100);
+  const auto before = model::state_dict(*other);
+  std::vector<torch::Tensor> copies;
+  for (const auto& entry : before) copies.push_back(entry.second.clone());
   CHECK_THROWS_AS(model::load_state_dict(*other, path), Error);
+  for (std::size_t i = 0; i < copies.size(); ++i) {
+    CHECK(torch::equal(copies[i], before[i].second));  // a failed load changes nothing
+  }
   CHECK_THROWS_AS(model::load_state_dict(*target, path + ".missing"), Error);
   std::remove(path.c_str());
 }
