@@ -41,13 +41,19 @@ std::string list_text(const std::vector<T>& items) {
   return list_text(texts);
 }
 
-Metrics train_metrics(const Record& record, std::optional<int> iepoch) {
+// The requested epoch (default: the last), which must lie in [0, epochs).
+int checked_epoch(const Record& record, std::optional<int> iepoch) {
   const int epoch = iepoch.value_or(record.epochs - 1);
   if (epoch < 0 || epoch >= record.epochs) {
     throw BadEpochError("invalid iepoch=" + std::to_string(epoch) + " < " +
                         std::to_string(record.epochs) + " (record " + record.name + ", seed " +
                         record.seed + ")");
   }
+  return epoch;
+}
+
+Metrics train_metrics(const Record& record, std::optional<int> iepoch) {
+  const int epoch = checked_epoch(record, iepoch);
   Metrics m;
   m.iepoch = epoch;
   const auto loss = record.train_losses.find(epoch);
@@ -77,12 +83,7 @@ Metrics train_metrics(const Record& record, std::optional<int> iepoch) {
 Metrics eval_metrics(const Record& record, const std::string& requested,
                      std::optional<int> iepoch) {
   const std::string set = requested == "valid" ? "x-valid" : requested;
-  const int epoch = iepoch.value_or(record.epochs - 1);
-  if (epoch < 0 || epoch >= record.epochs) {
-    throw BadEpochError("invalid iepoch=" + std::to_string(epoch) + " < " +
-                        std::to_string(record.epochs) + " (record " + record.name + ", seed " +
-                        record.seed + ")");
-  }
+  const int epoch = checked_epoch(record, iepoch);
   const auto missing = [&](const char* what, int at) {
     return MissingMetricError("record " + record.name + " seed " + record.seed + " has no " + what +
                               " for " + set + "@" + std::to_string(at));
