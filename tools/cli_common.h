@@ -8,6 +8,10 @@
 #include "natsbench/space/arch.h"
 #include "natsbench/util/error.h"
 
+namespace natsbench::data {
+struct BenchmarkData;
+}
+
 namespace natsbench::cli {
 
 // A subcommand adds its options to `app` and returns the action to run once parsing succeeded.
@@ -22,6 +26,9 @@ Action add_dataset_command(CLI::App& app);
 Action add_make_fake_data_command(CLI::App& app);
 // Adds `bench data` to the bench subcommand; the returned runner returns false unless it ran.
 std::function<bool()> add_bench_data_command(CLI::App* bench);
+// `train` and `bench train` (tools/cmd_train.cpp).
+Action add_train_command(CLI::App& app);
+std::function<bool()> add_bench_train_command(CLI::App* bench);
 
 // --space plus one of --index N / --arch STR, shared by the commands that take one candidate.
 struct CandidateOptions {
@@ -36,5 +43,8 @@ struct CandidateOptions {
 void print_json(const nlohmann::json& value);
 
 std::string version_string();
+
+// The md5 status of a loaded benchmark dataset's files, as `dataset` and the run records show it.
+nlohmann::json checksum_json(const data::BenchmarkData& d, bool verified);
 
 }  // namespace natsbench::cli

@@ -42,9 +42,10 @@ Action add_bench_command(CLI::App& app) {
       ->capture_default_str();
   synth->add_option("--out", o->out, "Output benchmark file (.pickle.pbz2)")->required();
 
-  auto run_data = add_bench_data_command(bench);  // bench data (tools/cmd_data.cpp)
-  return [o, load, run_data]() {
-    if (run_data()) return 0;
+  auto run_data = add_bench_data_command(bench);    // bench data (tools/cmd_data.cpp)
+  auto run_train = add_bench_train_command(bench);  // bench train (tools/cmd_train.cpp)
+  return [o, load, run_data, run_train]() {
+    if (run_data() || run_train()) return 0;
     const Space space = parse_space(o->space);
     if (load->parsed()) {
       const auto start = std::chrono::steady_clock::now();

@@ -25,19 +25,6 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-nlohmann::json checksum_json(const data::BenchmarkData& d, bool verified) {
-  if (!verified) return "not verified";
-  if (d.layout == "binary") return "no published md5 for the binary layout";
-  nlohmann::json files = nlohmann::json::array();
-  bool ok = !d.checksums.empty();
-  for (const auto& c : d.checksums) {
-    files.push_back(
-        {{"file", c.file}, {"expected", c.expected}, {"actual", c.actual}, {"ok", c.ok()}});
-    ok = ok && c.ok();
-  }
-  return {{"status", ok ? "ok" : "mismatch"}, {"files", files}};
-}
-
 }  // namespace
 
 Action add_dataset_command(CLI::App& app) {

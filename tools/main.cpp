@@ -5,10 +5,16 @@
 #include <iostream>
 #include <map>
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include "cli_common.h"
 #include "natsbench/util/error.h"
 
 int main(int argc, char** argv) {
+  // Logs and progress go to stderr; stdout carries only the results (JSON or tables).
+  spdlog::set_default_logger(spdlog::stderr_color_mt("natsbench"));
+  spdlog::set_pattern("[%H:%M:%S] %^%l%$ %v");
   CLI::App app{"natsbench: the NATS-Bench search spaces, networks and benchmark files in C++",
                "natsbench"};
   app.require_subcommand(1);
@@ -28,6 +34,7 @@ int main(int argc, char** argv) {
   add(natsbench::cli::add_bench_command);
   add(natsbench::cli::add_dataset_command);
   add(natsbench::cli::add_make_fake_data_command);
+  add(natsbench::cli::add_train_command);
 
   if (argc > 1 && argv[1][0] != '-') {
     std::string known;

@@ -127,10 +127,16 @@ MapBatches::MapBatches(std::shared_ptr<BatchSource> inner, Transform transform,
 
 void MapBatches::set_epoch(std::int64_t epoch) {
   inner_->set_epoch(epoch);
-  gen_ = make_generator(device_, epoch_seed(seed_, epoch, 2));
+  epoch_ = epoch;
 }
 
 Batch MapBatches::get(std::int64_t index) {
+  {
+    // Seeded per (epoch, batch): any batch is reproducible on its own, so a run resumed in the
+    // middle of an epoch sees exactly the batches an uninterrupted run sees.
+    std::lock_guard<std::mutex> lock(gen_.mutex());
+    gen_.set_current_seed(epoch_seed(epoch_seed(seed_, epoch_, 2), index, 3));
+  }
   return transform_(inner_->get(index), gen_);
 }
 

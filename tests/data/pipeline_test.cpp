@@ -169,6 +169,13 @@ TEST_CASE("loaders of a benchmark dataset: augmented training batches, plain eva
   CHECK(at::equal(again->get(1).images, b.images));
   again->set_epoch(1);
   CHECK_FALSE(at::equal(again->get(1).images, b.images));
+  // A batch does not depend on which batches were drawn before it (resuming mid-epoch).
+  const at::Tensor second = again->get(1).images;
+  auto fresh = data::make_train_loader(d, at::kCPU, 3);
+  fresh->set_epoch(1);
+  CHECK(at::equal(fresh->get(1).images, second));
+  fresh->get(0);
+  CHECK(at::equal(fresh->get(1).images, second));
 
   auto test = data::make_eval_loader(d, "ori-test", at::kCPU, 3);
   CHECK(test->size() == 1);

@@ -6,8 +6,9 @@
 // host-device synchronisation per batch.
 //
 // Randomness: each epoch's order comes from a CPU generator seeded from (seed, epoch), and each
-// epoch's augmentation from a generator of the data's device seeded from (seed, epoch), so an
-// epoch is reproducible on its own (e.g. after resuming) and independent of other generators.
+// batch's augmentation from a generator of the data's device seeded from (seed, epoch, batch), so
+// a batch is reproducible on its own (e.g. after resuming mid-epoch) and independent of other
+// generators.
 #include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
 
@@ -64,8 +65,8 @@ class TensorBatches : public BatchSource {
   at::Tensor order_;  // on the device; undefined = natural order
 };
 
-// Applies a transform to every batch of an inner source; the transform gets the epoch's
-// generator (device-typed, seeded from (seed, epoch)).
+// Applies a transform to every batch of an inner source; the transform gets a generator of the
+// device's type seeded from (seed, epoch, batch index).
 class MapBatches : public BatchSource {
  public:
   using Transform = std::function<Batch(Batch, at::Generator&)>;
@@ -80,6 +81,7 @@ class MapBatches : public BatchSource {
   Transform transform_;
   c10::Device device_;
   std::uint64_t seed_;
+  std::int64_t epoch_ = 0;
   at::Generator gen_;
 };
 

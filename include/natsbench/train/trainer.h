@@ -1,0 +1,68 @@
+#pragma once
+// One benchmark run (spec/training.md §5): a candidate trained on one benchmark dataset for a
+// hyper-parameter set and a seed, evaluated on every eval set after every epoch, checkpointed
+// after every epoch, resumed from its checkpoint, and summarised in a run record.
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <c10/core/Device.h>
+#include <torch/optim/sgd.h>
+
+#include "natsbench/data/pipeline.h"
+#include "natsbench/model/network.h"
+#include "natsbench/train/record.h"
+
+namespace natsbench::train {
+
+// SGD over every parameter (spec §5.5: weight decay on all of them, no exclusions).
+std::unique_ptr<torch::optim::SGD> make_optimizer(model::CellNetwork& net, const HyperParams& hp);
+
+// Trains batches [first, end) of `loader` (already set to `epoch`) in train mode, recording each
+// into `metrics` at its batch index. `after_step(i)` runs after batch i's optimizer step and
+// returns false to stop early; returns the index of the next batch to run.
+std::int64_t train_batches(model::CellNetwork& net, torch::optim::SGD& optimizer,
+                           data::BatchSource& loader, const HyperParams& hp, int epoch,
+                           std::int64_t first, std::int64_t end, MetricAccumulator& metrics,
+                           const std::function<bool(std::int64_t)>& after_step);
+
+// Evaluates the first `batches` batches of `loader` in eval mode without gradients (§5.8),
+// timed with device synchronisations at both ends.
+EpochMetrics evaluate(model::CellNetwork& net, data::BatchSource& loader, const c10::Device& device,
+                      std::int64_t batches);
+
+// cuDNN flags of spec §5.10 (deterministic, no autotuning) or the fast ones (autotuning).
+void set_deterministic(bool deterministic);
+
+struct Progress {
+  int epoch = 0, epochs = 0;
+  std::int64_t batch = 0, batches = 0;  // training batches of this epoch done / per epoch
+  double seconds = 0;                   // since this process started the run
+};
+
+struct TrainHooks {
+  std::function<void(const Progress&)> on_batch;              // after every training step
+  std::function<void(const RunRecord&, int epoch)> on_epoch;  // after every evaluated epoch
+  std::function<void(const std::string&)> on_warning;         // e.g. a discarded checkpoint
+  nlohmann::json environment;                                 // stored in the record as is
+  bool save_weights = false;
+};
+
+enum class RunOutcome { Complete, Failed, Interrupted, AlreadyDone };
+
+struct RunResult {
+  RunOutcome outcome = RunOutcome::Complete;
+  RunRecord record;      // the finished epochs so far when interrupted
+  int resumed_from = 0;  // epoch the run resumed at (0 = from scratch)
+};
+
+// The record of a finished (complete or failed) run, if `paths.record` holds one; throws Error
+// when the file is damaged or belongs to another run (same path, different settings).
+std::optional<RunRecord> finished_record(const RunSpec& spec, const RunPaths& paths);
+
+// Runs (or resumes, or skips when its record is already there) one run. Throws Error for I/O
+// failures; a non-finite loss ends the run with RunOutcome::Failed and a record saying so.
+RunResult train_run(const RunSpec& spec, const data::BenchmarkData& data, const c10::Device& device,
+                    const RunPaths& paths, const TrainHooks& hooks);
+
+}  // namespace natsbench::train

@@ -1,0 +1,74 @@
+#include "natsbench/train/metrics.h"
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+
+#include "natsbench/util/error.h"
+
+namespace natsbench::train {
+
+MetricAccumulator::MetricAccumulator(std::int64_t batches, const c10::Device& device) {
+  const auto on = at::TensorOptions().device(device);
+  loss_ = at::zeros({batches}, on.dtype(at::kFloat));
+  correct_ = at::zeros({batches, 2}, on.dtype(at::kLong));
+  size_ = at::zeros({batches}, on.dtype(at::kLong));
+}
+
+void MetricAccumulator::add(std::int64_t index, const at::Tensor& loss, const at::Tensor& logits,
+                            const at::Tensor& labels) {
+  const std::int64_t k = std::min<std::int64_t>(5, logits.size(1));
+  const at::Tensor top = std::get<1>(logits.topk(k, 1, /*largest=*/true, /*sorted=*/true));
+  const at::Tensor hit = top.eq(labels.view({-1, 1}));
+  loss_[index].copy_(loss.detach(), /*non_blocking=*/true);
+  correct_[index][0].copy_(hit.select(1, 0).sum(), true);
+  correct_[index][1].copy_(hit.sum(), true);
+  size_[index].fill_(labels.size(0));
+}
+
+BatchStats MetricAccumulator::read(std::int64_t first, std::int64_t end) const {
+  const std::int64_t count = end - first;
+  const at::Tensor loss = loss_.slice(0, first, end).cpu().contiguous();
+  const at::Tensor correct = correct_.slice(0, first, end).cpu().contiguous();
+  const at::Tensor size = size_.slice(0, first, end).cpu().contiguous();
+  BatchStats s;
+  const float* l = loss.data_ptr<float>();
+  const std::int64_t* c = correct.data_ptr<std::int64_t>();
+  const std::int64_t* b = size.data_ptr<std::int64_t>();
+  for (std::int64_t i = 0; i < count; ++i) {
+    s.loss.push_back(l[i]);
+    s.correct1.push_back(c[2 * i]);
+    s.correct5.push_back(c[2 * i + 1]);
+    s.size.push_back(b[i]);
+  }
+  return s;
+}
+
+float batch_accuracy(std::int64_t correct, std::int64_t batch_size) {
+  const float per_image = static_cast<float>(100.0 / static_cast<double>(batch_size));
+  return static_cast<float>(correct) * per_image;
+}
+
+EpochMetrics combine(const BatchStats& stats, double seconds) {
+  EpochMetrics m;
+  m.seconds = seconds;
+  double loss = 0, top1 = 0, top5 = 0;
+  for (std::size_t i = 0; i < stats.loss.size(); ++i) {
+    const std::int64_t b = stats.size[i];
+    const auto weight = static_cast<double>(b);
+    if (!std::isfinite(stats.loss[i])) m.finite = false;
+    loss += static_cast<double>(stats.loss[i]) * weight;
+    top1 += static_cast<double>(batch_accuracy(stats.correct1[i], b)) * weight;
+    top5 += static_cast<double>(batch_accuracy(stats.correct5[i], b)) * weight;
+    m.images += b;
+  }
+  if (m.images > 0) {
+    const auto n = static_cast<double>(m.images);
+    m.loss = loss / n;
+    m.top1 = top1 / n;
+    m.top5 = top5 / n;
+  }
+  return m;
+}
+
+}  // namespace natsbench::train

@@ -1,0 +1,537 @@
+// natsbench train --space tss|sss --arch N|STR --data-root DIR --out DIR [--datasets LIST]
+//                 [--hp 01|12|90|200|FILE] [--seeds LIST] [--device cpu|cuda[:N]]
+//                 [--max-batches N] [--save-weights] [--fast] [--threads N] [--json]
+// natsbench bench train --space tss --arch 11 [--dataset cifar10] [--device cpu] [--batches N]
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <sched.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include "cli_common.h"
+#include "natsbench/data/benchmark_data.h"
+#include "natsbench/model/cost.h"
+#include "natsbench/model/device.h"
+#include "natsbench/train/environment.h"
+#include "natsbench/train/interrupt.h"
+#include "natsbench/train/trainer.h"
+#include "natsbench/util/atomic_file.h"
+
+namespace natsbench::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::vector<std::string> split_list(const std::string& text, const std::string& what) {
+  std::vector<std::string> items;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    if (item.empty()) throw ArgError(what + " '" + text + "': empty item in the list");
+    items.push_back(item);
+  }
+  if (items.empty()) throw ArgError(what + ": expected a comma-separated list");
+  return items;
+}
+
+// A benchmark index, or any architecture string the network builder accepts.
+ArchConfig resolve_arch(Space space, const std::string& text) {
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos)
+    return arch_from_index(space, parse_index(text, "--arch"));
+  return parse_arch(space, text);
+}
+
+std::string format_duration(double seconds) {
+  if (!(seconds >= 0) || seconds > 1e7) return "?";
+  const long s = static_cast<long>(seconds + 0.5);
+  char text[32];
+  if (s >= 3600)
+    std::snprintf(text, sizeof text, "%ldh%02ldm", s / 3600, (s / 60) % 60);
+  else if (s >= 60)
+    std::snprintf(text, sizeof text, "%ldm%02lds", s / 60, s % 60);
+  else
+    std::snprintf(text, sizeof text, "%lds", s);
+  return text;
+}
+
+std::string label_of(const train::RunSpec& spec) {
+  return std::string(space_name(spec.arch.space)) + " " +
+         (spec.arch.index >= 0 ? std::to_string(spec.arch.index) : spec.arch.arch_str) + " hp " +
+         spec.hp.name + " seed " + std::to_string(spec.seed) + " " + spec.dataset;
+}
+
+std::string last_eval_summary(const train::EpochRecord& ep) {
+  std::string text;
+  char item[96];
+  for (const auto& [name, m] : ep.eval) {
+    std::snprintf(item, sizeof item, " | %s %.2f%%", name.c_str(), m.top1);
+    text += item;
+  }
+  return text;
+}
+
+// A one-line progress bar with ETA on a terminal; a log line per epoch otherwise (and always).
+class ProgressDisplay {
+ public:
+  ProgressDisplay() : tty_(isatty(STDERR_FILENO) != 0) {}
+
+  void start_run(const std::string& label, int run, int runs) {
+    label_ = "[" + std::to_string(run) + "/" + std::to_string(runs) + " " + label + "]";
+    first_seconds_ = -1;
+    batches_seen_ = 0;
+  }
+
+  void batch(const train::Progress& p) {
+    if (first_seconds_ < 0) first_seconds_ = p.seconds;
+    ++batches_seen_;
+    remaining_ = (p.epochs - p.epoch - 1) * p.batches + (p.batches - p.batch);
+    if (!tty_) return;
+    const auto now = Clock::now();
+    if (p.batch != p.batches && now - last_draw_ < std::chrono::milliseconds(200)) return;
+    last_draw_ = now;
+    const int width = 24;
+    const int filled = static_cast<int>(width * p.batch / std::max<std::int64_t>(1, p.batches));
+    std::fprintf(stderr, "\r\033[K%s epoch %d/%d [%s%s] %lld/%lld  ETA %s", label_.c_str(),
+                 p.epoch + 1, p.epochs, std::string(filled, '#').c_str(),
+                 std::string(width - filled, '.').c_str(), static_cast<long long>(p.batch),
+                 static_cast<long long>(p.batches), format_duration(eta(p.seconds)).c_str());
+    std::fflush(stderr);
+  }
+
+  void epoch(const train::RunRecord& record, int epoch, double seconds) {
+    clear_line();
+    const train::EpochRecord& ep = record.epochs.back();
+    spdlog::info(
+        "{} epoch {}/{} lr {:.6g} train loss {:.4f} top1 {:.2f}%{} ({:.1f} s train, ETA {})",
+        label_, epoch + 1, record.spec.hp.total_epochs(), ep.lr, ep.train.loss, ep.train.top1,
+        last_eval_summary(ep), ep.train.seconds, format_duration(eta(seconds)));
+  }
+
+  void clear_line() {
+    if (tty_) std::fprintf(stderr, "\r\033[K");
+  }
+
+ private:
+  double eta(double seconds) const {
+    if (batches_seen_ == 0) return -1;
+    return (seconds - first_seconds_) / static_cast<double>(batches_seen_) *
+           static_cast<double>(remaining_);
+  }
+
+  bool tty_;
+  std::string label_;
+  double first_seconds_ = -1;
+  std::int64_t batches_seen_ = 0, remaining_ = 0;
+  Clock::time_point last_draw_{};
+};
+
+std::string outcome_name(train::RunOutcome outcome) {
+  switch (outcome) {
+    case train::RunOutcome::Complete:
+      return "complete";
+    case train::RunOutcome::Failed:
+      return "failed";
+    case train::RunOutcome::Interrupted:
+      return "interrupted";
+    case train::RunOutcome::AlreadyDone:
+      return "already done";
+  }
+  return "?";
+}
+
+struct RunRow {
+  train::RunSpec spec;
+  train::RunResult result;
+  std::string record_path;
+  double seconds = 0;
+};
+
+nlohmann::json row_json(const RunRow& row) {
+  const train::RunRecord& r = row.result.record;
+  nlohmann::json final_metrics = nullptr;
+  if (!r.epochs.empty()) {
+    const auto& ep = r.epochs.back();
+    final_metrics = {{"train", {{"loss", ep.train.loss}, {"top1", ep.train.top1}}}};
+    for (const auto& [name, m] : ep.eval)
+      final_metrics[name] = {{"loss", m.loss}, {"top1", m.top1}, {"top5", m.top5}};
+  }
+  nlohmann::json j = {{"dataset", row.spec.dataset},
+                      {"seed", row.spec.seed},
+                      {"outcome", outcome_name(row.result.outcome)},
+                      {"status", r.status},
+                      {"epochs_done", r.epochs.size()},
+                      {"epochs", row.spec.hp.total_epochs()},
+                      {"final", final_metrics},
+                      {"seconds", row.seconds},
+                      {"record", row.record_path}};
+  if (r.status == "failed") j["failure"] = r.failure;
+  if (row.result.resumed_from > 0) j["resumed_from_epoch"] = row.result.resumed_from;
+  return j;
+}
+
+void print_table(const std::vector<RunRow>& rows) {
+  std::printf("%-15s %6s %-12s %7s %9s  %-44s %9s\n", "dataset", "seed", "status", "epochs",
+              "train@1", "eval top-1 (last epoch)", "time");
+  for (const RunRow& row : rows) {
+    const train::RunRecord& r = row.result.record;
+    std::string train_top1 = "-", eval;
+    if (!r.epochs.empty()) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.2f", r.epochs.back().train.top1);
+      train_top1 = buf;
+      for (const auto& [name, m] : r.epochs.back().eval) {
+        std::snprintf(buf, sizeof buf, "%s %.2f  ", name.c_str(), m.top1);
+        eval += buf;
+      }
+    }
+    const std::string status = row.result.outcome == train::RunOutcome::AlreadyDone
+                                   ? r.status + " (kept)"
+                                   : outcome_name(row.result.outcome);
+    const std::string epochs =
+        std::to_string(r.epochs.size()) + "/" + std::to_string(row.spec.hp.total_epochs());
+    std::printf("%-15s %6llu %-12s %7s %9s  %-44s %9s\n", row.spec.dataset.c_str(),
+                static_cast<unsigned long long>(row.spec.seed), status.c_str(), epochs.c_str(),
+                train_top1.c_str(), eval.c_str(), format_duration(row.seconds).c_str());
+  }
+  for (const RunRow& row : rows) {
+    if (row.result.record.status == "failed")
+      std::printf("failed: %s seed %llu: %s\n", row.spec.dataset.c_str(),
+                  static_cast<unsigned long long>(row.spec.seed),
+                  row.result.record.failure.c_str());
+  }
+  if (!rows.empty())
+    std::printf("records under %s\n",
+                fs::path(rows.front().record_path).parent_path().string().c_str());
+}
+
+void require_writable(const std::string& out) {
+  std::error_code ec;
+  fs::create_directories(out, ec);
+  if (ec) throw ArgError("--out " + out + ": cannot create the directory (" + ec.message() + ")");
+  const std::string probe = (fs::path(out) / ".natsbench-write-probe").string();
+  try {
+    write_file_atomic(probe, "");
+  } catch (const std::exception&) {
+    throw ArgError("--out " + out + ": the directory is not writable");
+  }
+  fs::remove(probe, ec);
+}
+
+std::string default_data_root() {
+  const char* torch_home = std::getenv("TORCH_HOME");
+  if (torch_home == nullptr || *torch_home == '\0')
+    throw ArgError(
+        "--data-root: required (or set TORCH_HOME; the data are then read from "
+        "$TORCH_HOME/cifar.python, as the reference does)");
+  return (fs::path(torch_home) / "cifar.python").string();
+}
+
+// Every md5 mismatch is in the record; on the console one line says the data are not official.
+void log_data_warnings(const data::BenchmarkData& d) {
+  std::size_t mismatched = 0;
+  for (const auto& c : d.checksums) mismatched += c.ok() ? 0 : 1;
+  for (const auto& w : d.warnings)
+    if (w.rfind("md5 of ", 0) != 0) spdlog::warn("{}", w);
+  if (mismatched > 0)
+    spdlog::warn("{} of {} files differ from the official ones (md5; listed in the records)",
+                 mismatched, d.checksums.size());
+}
+
+// LibTorch's own default can be a single thread (an OpenMP runtime that sees one CPU); use the
+// CPUs this process may run on unless --threads or OMP_NUM_THREADS says otherwise.
+void set_threads(int requested) {
+  if (requested > 0) {
+    at::set_num_threads(requested);
+    return;
+  }
+  const char* omp = std::getenv("OMP_NUM_THREADS");
+  if (omp != nullptr && *omp != '\0') return;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+    at::set_num_threads(CPU_COUNT(&set));
+}
+
+}  // namespace
+
+Action add_train_command(CLI::App& app) {
+  struct Options {
+    std::string space, arch, datasets = "cifar10-valid,cifar10,cifar100,ImageNet16-120", hp = "12",
+                             seeds = "777", data_root, splits, out, device = "cpu";
+    std::int64_t max_batches = 0;
+    int threads = 0;
+    bool save_weights = false, fast = false, json = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand(
+      "train", "Train one candidate with the benchmark protocol; resumes from its checkpoints");
+  cmd->add_option("--space", o->space, "Search space: tss or sss")->required();
+  cmd->add_option("--arch", o->arch, "Official index or arch string")->required();
+  cmd->add_option("--datasets", o->datasets, "Comma-separated benchmark datasets")
+      ->capture_default_str();
+  cmd->add_option("--hp", o->hp, "Hyper-parameter set: 01, 12, 90, 200 or a YAML file")
+      ->capture_default_str();
+  cmd->add_option("--seeds", o->seeds, "Comma-separated seeds")->capture_default_str();
+  cmd->add_option("--data-root", o->data_root,
+                  "Dataset root (default $TORCH_HOME/cifar.python, as the reference)");
+  cmd->add_option("--splits", o->splits, "Directory of the split files (default DATA_ROOT/splits)");
+  cmd->add_option("--out", o->out, "Output directory for records and checkpoints")->required();
+  cmd->add_option("--device", o->device, "cpu, cuda or cuda:N")->capture_default_str();
+  cmd->add_option("--max-batches", o->max_batches,
+                  "Cap on the batches of every epoch and eval set (smoke runs; recorded)");
+  cmd->add_option("--threads", o->threads,
+                  "CPU threads (default: OMP_NUM_THREADS, else the CPUs this process may use)");
+  cmd->add_flag("--save-weights", o->save_weights,
+                "Store the final state dict beside each record (torch.load-compatible)");
+  cmd->add_flag("--fast", o->fast,
+                "cuDNN autotuning instead of deterministic kernels (not bit-reproducible)");
+  cmd->add_flag("--json", o->json, "Print the summary as JSON instead of a table");
+  return [o]() {
+    // Every argument is checked before any work starts.
+    const Space space = parse_space(o->space);
+    const ArchConfig arch = resolve_arch(space, o->arch);
+    const auto datasets = split_list(o->datasets, "--datasets");
+    for (const auto& d : datasets) data::benchmark_spec(d);
+    const train::HyperParams hp = train::load_hyper_params(o->hp);
+    std::vector<std::uint64_t> seeds;
+    for (const auto& s : split_list(o->seeds, "--seeds")) {
+      if (s.find_first_not_of("0123456789") != std::string::npos || s.size() > 18)
+        throw ArgError("--seeds: '" + s + "' is not a non-negative integer");
+      seeds.push_back(std::stoull(s));
+    }
+    if (o->max_batches < 0) throw ArgError("--max-batches: expected >= 0 (0 = no cap)");
+    if (o->threads < 0) throw ArgError("--threads: expected >= 1");
+    const c10::Device device = model::parse_device(o->device);
+    const std::string root = o->data_root.empty() ? default_data_root() : o->data_root;
+    if (!fs::is_directory(root)) throw ArgError("--data-root " + root + ": no such directory");
+    std::string splits = o->splits;
+    if (splits.empty() && fs::is_directory(fs::path(root) / "splits"))
+      splits = (fs::path(root) / "splits").string();
+    require_writable(o->out);
+    set_threads(o->threads);
+
+    train::install_stop_handlers();
+    train::set_deterministic(!o->fast);
+    const nlohmann::json environment = train::run_environment(device);
+    spdlog::info(
+        "natsbench {} on {} ({} threads): {} {} hp {} ({} epochs), {} dataset(s) x {} "
+        "seed(s)",
+        train::natsbench_version(), device.str(), at::get_num_threads(), space_name(space),
+        arch.arch_str, hp.name, hp.total_epochs(), datasets.size(), seeds.size());
+
+    ProgressDisplay display;
+    std::vector<RunRow> rows;
+    std::map<data::Source, data::SourceData> sources;
+    const int runs = static_cast<int>(datasets.size() * seeds.size());
+    int run = 0;
+    bool interrupted = false;
+    for (const auto& dataset : datasets) {
+      std::vector<train::RunSpec> specs;
+      for (const auto seed : seeds) {
+        train::RunSpec spec{arch, hp, seed, dataset, o->max_batches, !o->fast};
+        specs.push_back(spec);
+      }
+      // Finished runs need no data: skip the load when all of this dataset's runs are done.
+      bool all_done = true;
+      for (const auto& spec : specs)
+        all_done = all_done && train::finished_record(spec, train::run_paths(o->out, spec));
+      std::optional<data::BenchmarkData> data;
+      nlohmann::json data_json;
+      if (!all_done) {
+        const data::BenchmarkSpec& bspec = data::benchmark_spec(dataset);
+        const auto start = Clock::now();
+        auto it = sources.find(bspec.source);
+        if (it == sources.end())
+          it = sources.emplace(bspec.source, data::read_source(bspec.source, root, {true})).first;
+        data = data::make_benchmark_data(dataset, it->second, splits);
+        data_json = {{"root", fs::absolute(root).string()},
+                     {"layout", data->layout},
+                     {"official_sizes", data->official_sizes},
+                     {"checksums", checksum_json(*data, true)},
+                     {"warnings", data->warnings}};
+        spdlog::info("loaded {} from {} in {:.1f} s (train {}, {})", dataset, root,
+                     seconds_since(start), data->train.size(),
+                     data->official_sizes ? "official sizes" : "not the official sizes");
+        log_data_warnings(*data);
+      }
+      for (const auto& spec : specs) {
+        ++run;
+        const train::RunPaths paths = train::run_paths(o->out, spec);
+        RunRow row;
+        row.spec = spec;
+        row.record_path = paths.record;
+        const auto start = Clock::now();
+        display.start_run(label_of(spec), run, runs);
+        if (auto done = train::finished_record(spec, paths)) {
+          row.result = {train::RunOutcome::AlreadyDone, std::move(*done), 0};
+        } else {
+          train::TrainHooks hooks;
+          hooks.environment = environment;
+          hooks.environment["data"] = data_json;
+          hooks.save_weights = o->save_weights;
+          hooks.on_batch = [&](const train::Progress& p) { display.batch(p); };
+          hooks.on_epoch = [&](const train::RunRecord& r, int epoch) {
+            display.epoch(r, epoch, seconds_since(start));
+          };
+          hooks.on_warning = [&](const std::string& w) {
+            display.clear_line();
+            spdlog::warn("{}", w);
+          };
+          row.result = train::train_run(spec, *data, device, paths, hooks);
+          display.clear_line();
+          if (row.result.outcome == train::RunOutcome::Failed)
+            spdlog::warn("{}: failed: {}", label_of(spec), row.result.record.failure);
+        }
+        row.seconds = seconds_since(start);
+        rows.push_back(std::move(row));
+        if (rows.back().result.outcome == train::RunOutcome::Interrupted ||
+            train::stop_requested()) {
+          interrupted = true;
+          break;
+        }
+      }
+      if (interrupted) break;
+    }
+    if (o->json) {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& row : rows) out.push_back(row_json(row));
+      print_json({{"space", std::string(space_name(space))},
+                  {"arch", arch.arch_str},
+                  {"arch_index", arch.index},
+                  {"hp", hp.name},
+                  {"interrupted", interrupted},
+                  {"runs", out}});
+    } else {
+      print_table(rows);
+    }
+    if (interrupted) {
+      spdlog::warn("stopped by signal {}: checkpoint saved; run the same command again to resume",
+                   train::stop_signal());
+      return train::kInterruptedExitCode;
+    }
+    return 0;
+  };
+}
+
+std::function<bool()> add_bench_train_command(CLI::App* bench) {
+  struct Options {
+    std::string space, arch, dataset = "cifar10", device = "cpu";
+    int batches = 10, threads = 0;
+    bool fast = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = bench->add_subcommand(
+      "train", "Training images/s of one candidate on synthetic in-memory data (batch 256)");
+  cmd->add_option("--space", o->space, "Search space: tss or sss")->required();
+  cmd->add_option("--arch", o->arch, "Official index or arch string")->required();
+  cmd->add_option("--dataset", o->dataset, "Shape and classes of this benchmark dataset")
+      ->capture_default_str();
+  cmd->add_option("--device", o->device, "cpu, cuda or cuda:N")->capture_default_str();
+  cmd->add_option("--batches", o->batches, "Timed training batches")->capture_default_str();
+  cmd->add_option("--threads", o->threads,
+                  "CPU threads (default: OMP_NUM_THREADS, else the CPUs this process may use)");
+  cmd->add_flag("--fast", o->fast, "cuDNN autotuning instead of deterministic kernels");
+  return [o, cmd]() {
+    if (!cmd->parsed()) return false;
+    const Space space = parse_space(o->space);
+    const ArchConfig arch = resolve_arch(space, o->arch);
+    const data::BenchmarkSpec& bspec = data::benchmark_spec(o->dataset);
+    if (o->batches < 1) throw ArgError("--batches: expected >= 1");
+    if (o->threads < 0) throw ArgError("--threads: expected >= 1");
+    const c10::Device device = model::parse_device(o->device);
+    set_threads(o->threads);
+    train::set_deterministic(!o->fast);
+
+    // Synthetic uint8 images of the dataset's shape: the pipeline and the model do the same work
+    // on them as on real data.
+    const std::int64_t warmup = 2, batch = 256;
+    const std::int64_t images = (warmup + o->batches) * batch;
+    data::BenchmarkData d;
+    d.name = bspec.name;
+    d.num_classes = bspec.num_classes;
+    d.input_shape = {3, bspec.side, bspec.side};
+    d.pad = bspec.pad;
+    d.norm = data::normalization(bspec.source);
+    at::Generator gen = data::make_generator(at::kCPU, 1);
+    d.train = {
+        at::randint(0, 256, {images, 3, bspec.side, bspec.side}, gen,
+                    at::TensorOptions().dtype(at::kByte)),
+        at::randint(0, bspec.num_classes, {images}, gen, at::TensorOptions().dtype(at::kLong))};
+
+    torch::manual_seed(0);
+    model::CellNetwork net = model::make_network(arch, bspec.num_classes);
+    net->to(device);
+    train::HyperParams hp = train::load_hyper_params("12");
+    auto optimizer = train::make_optimizer(net, hp);
+    auto loader = data::make_train_loader(d, device, 0, batch);
+    loader->set_epoch(0);
+    train::MetricAccumulator metrics(loader->size(), device);
+    train::train_batches(net, *optimizer, *loader, hp, 0, 0, warmup, metrics, {});
+    model::synchronize(device);
+    auto start = Clock::now();
+    train::train_batches(net, *optimizer, *loader, hp, 0, warmup, warmup + o->batches, metrics, {});
+    model::synchronize(device);
+    const double seconds = seconds_since(start);
+    (void)metrics.read(0, warmup + o->batches);
+
+    // Where the time goes: the same steps again, synchronised after every phase.
+    std::map<std::string, double> phase;
+    const std::int64_t profiled = std::min<std::int64_t>(o->batches, 3);
+    net->train();
+    for (std::int64_t i = 0; i < profiled; ++i) {
+      auto t = Clock::now();
+      const auto lap = [&](const char* name) {
+        model::synchronize(device);
+        phase[name] += seconds_since(t);
+        t = Clock::now();
+      };
+      const data::Batch b = loader->get(warmup + i);
+      lap("data_augment");
+      optimizer->zero_grad();
+      const auto [features, logits] = net->forward(b.images);
+      const at::Tensor loss = torch::nn::functional::cross_entropy(logits, b.labels);
+      lap("forward");
+      loss.backward();
+      lap("backward");
+      optimizer->step();
+      lap("optimizer_step");
+    }
+    double total = 0;
+    for (const auto& [name, s] : phase) total += s;
+    nlohmann::json profile = nlohmann::json::object();
+    for (const auto& [name, s] : phase) profile[name] = s / total;
+    const model::Cost cost = model::count_cost(arch, dataset_info(o->dataset));
+    print_json({{"space", std::string(space_name(space))},
+                {"arch", arch.arch_str},
+                {"arch_index", arch.index},
+                {"dataset", o->dataset},
+                {"device", device.str()},
+                {"deterministic", !o->fast},
+                {"intra_op_threads", at::get_num_threads()},
+                {"inter_op_threads", at::get_num_interop_threads()},
+                {"batch_size", batch},
+                {"timed_batches", o->batches},
+                {"seconds", seconds},
+                {"train_images_per_second", static_cast<double>(o->batches * batch) / seconds},
+                {"mflops_per_image", cost.flops()},
+                {"profile_fraction", profile},
+                {"libtorch", train::run_environment(device)["libtorch"]}});
+    return true;
+  };
+}
+
+}  // namespace natsbench::cli
