@@ -819,7 +819,8 @@ class Reader {
   std::string encode_text(const Value& text, std::string_view encoding, const char* who);
   std::string dtype_typestr(const Value& arg);
   std::vector<std::int64_t> shape_of(const Value& v, const char* who);
-  void check_array_size(const NumpyArray& a);
+  void check_array_size(const NumpyArray& a, std::size_t data_size);
+  void set_array_data(NumpyArray& a, std::string_view data);
 
   const unsigned char* data_;
   std::size_t size_;
@@ -1145,7 +1146,7 @@ std::vector<std::int64_t> Reader::shape_of(const Value& v, const char* who) {
   return shape;
 }
 
-void Reader::check_array_size(const NumpyArray& a) {
+void Reader::check_array_size(const NumpyArray& a, std::size_t data_size) {
   const Typestr t = parse_typestr(a.dtype);
   if (t.kind != 'b' && t.kind != 'i' && t.kind != 'u' && t.kind != 'f' && t.kind != 'c') return;
   std::uint64_t count = t.itemsize;
@@ -1154,11 +1155,17 @@ void Reader::check_array_size(const NumpyArray& a) {
       fail("numpy array shape too large");
     }
   }
-  if (count != a.data.size()) {
+  if (count != data_size) {
     fail("numpy array of dtype '" + a.dtype + "' and " + std::to_string(a.shape.size()) +
          "-d shape needs " + std::to_string(count) + " data bytes, got " +
-         std::to_string(a.data.size()));
+         std::to_string(data_size));
   }
+}
+
+void Reader::set_array_data(NumpyArray& a, std::string_view data) {
+  check_array_size(a, data.size());
+  if (options_.on_array_data && options_.on_array_data(a, data)) return;
+  a.data = std::string(data);
 }
 
 Value Reader::reduce(const Value& callable, const Value& args_value) {
@@ -1235,8 +1242,7 @@ Value Reader::reduce(const Value& callable, const Value& args_value) {
       if (args[3].is(Type::Bytes)) order = args[3].as_bytes();
       if (order != "C" && order != "F") fail(bad_args);
       a.fortran_order = order == "F";
-      a.data = std::string(args[0].as_bytes());
-      check_array_size(a);
+      set_array_data(a, args[0].as_bytes());
       return Value::numpy_array(std::move(a));
     }
     case GlobalId::Set:
@@ -1312,14 +1318,13 @@ void Reader::build(Value& inst, const Value& state) {
       a.dtype = std::string(st[o + 1].as_dtype());
       a.fortran_order = st[o + 2].is(Type::Bool) ? st[o + 2].as_bool() : st[o + 2].as_int() != 0;
       if (st[o + 3].is(Type::Bytes)) {
-        a.data = std::string(st[o + 3].as_bytes());
+        set_array_data(a, st[o + 3].as_bytes());
       } else if (st[o + 3].is(Type::Str)) {
-        a.data = encode_text(st[o + 3], "latin1", "numpy array state");
+        set_array_data(a, encode_text(st[o + 3], "latin1", "numpy array state"));
       } else {
         fail("numpy array state: only raw data (bytes) is supported, got " +
              std::string(type_name(st[o + 3].type())));
       }
-      check_array_size(a);
       auto* n = static_cast<ArrayNode*>(inst.node());
       if (n->shared) fail("numpy array modified after GET/DUP shared it");
       n->array = std::move(a);

@@ -340,6 +340,13 @@ struct LoadOptions {
   // pickle memo (only when a later GET refers to the dict) keeps the original dict.
   // Exceptions thrown by the callback propagate out of load().
   std::function<void(Value& dict)> on_dict;
+  // Hook for the raw bytes of NumPy arrays, so that a big array can be copied straight to its
+  // final place rather than into NumpyArray::data first. Called when an array gets its data
+  // (BUILD, or numpy _frombuffer), once their size matches dtype and shape, with the array's
+  // dtype, shape and order set (data still empty) and a view of the bytes, valid during the call
+  // only. Returning true means the callback took the bytes: the array keeps empty data.
+  // Exceptions thrown by the callback propagate out of load().
+  std::function<bool(const NumpyArray& array, std::string_view data)> on_array_data;
 };
 
 // Unpickles one value (stops at the first STOP; trailing bytes are ignored, as in Python).
