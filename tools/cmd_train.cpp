@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -305,7 +306,11 @@ Action add_train_command(CLI::App& app) {
     const Space space = parse_space(o->space);
     const ArchConfig arch = resolve_arch(space, o->arch);
     const auto datasets = split_list(o->datasets, "--datasets");
-    for (const auto& d : datasets) data::benchmark_spec(d);
+    for (std::size_t i = 0; i < datasets.size(); ++i) {
+      data::benchmark_spec(datasets[i]);
+      if (std::find(datasets.begin(), datasets.begin() + i, datasets[i]) != datasets.begin() + i)
+        throw ArgError("--datasets: " + datasets[i] + " appears twice");
+    }
     const train::HyperParams hp = train::load_hyper_params(o->hp);
     std::vector<std::uint64_t> seeds;
     for (const auto& s : split_list(o->seeds, "--seeds")) {
@@ -324,6 +329,39 @@ Action add_train_command(CLI::App& app) {
     require_writable(o->out);
     set_threads(o->threads);
 
+    // Every dataset with work left is loaded before training starts, so a missing file or split
+    // is reported now, not hours into the sweep; finished runs need no data.
+    std::map<std::string, std::vector<train::RunSpec>> specs;
+    std::map<std::string, std::optional<data::BenchmarkData>> loaded;
+    std::map<std::string, nlohmann::json> data_json;
+    std::map<std::string, double> load_seconds;
+    {
+      std::map<data::Source, data::SourceData> sources;
+      for (const auto& dataset : datasets) {
+        bool all_done = true;
+        for (const auto seed : seeds) {
+          specs[dataset].push_back({arch, hp, seed, dataset, o->max_batches, !o->fast});
+          all_done =
+              all_done && train::finished_record(specs[dataset].back(),
+                                                 train::run_paths(o->out, specs[dataset].back()));
+        }
+        if (all_done) continue;
+        const data::BenchmarkSpec& bspec = data::benchmark_spec(dataset);
+        const auto start = Clock::now();
+        auto it = sources.find(bspec.source);
+        if (it == sources.end())
+          it = sources.emplace(bspec.source, data::read_source(bspec.source, root, {true})).first;
+        auto& d = loaded[dataset];
+        d = data::make_benchmark_data(dataset, it->second, splits);
+        load_seconds[dataset] = seconds_since(start);
+        data_json[dataset] = {{"root", fs::absolute(root).string()},
+                              {"layout", d->layout},
+                              {"official_sizes", d->official_sizes},
+                              {"checksums", checksum_json(*d, true)},
+                              {"warnings", d->warnings}};
+      }
+    }
+
     train::install_stop_handlers();
     train::set_deterministic(!o->fast);
     const nlohmann::json environment = train::run_environment(device);
@@ -332,43 +370,20 @@ Action add_train_command(CLI::App& app) {
         "seed(s)",
         train::natsbench_version(), device.str(), at::get_num_threads(), space_name(space),
         arch.arch_str, hp.name, hp.total_epochs(), datasets.size(), seeds.size());
+    for (const auto& [dataset, d] : loaded) {
+      spdlog::info("loaded {} from {} in {:.1f} s (train {}, {})", dataset, root,
+                   load_seconds[dataset], d->train.size(),
+                   d->official_sizes ? "official sizes" : "not the official sizes");
+      log_data_warnings(*d);
+    }
 
     ProgressDisplay display;
     std::vector<RunRow> rows;
-    std::map<data::Source, data::SourceData> sources;
     const int runs = static_cast<int>(datasets.size() * seeds.size());
     int run = 0;
     bool interrupted = false;
     for (const auto& dataset : datasets) {
-      std::vector<train::RunSpec> specs;
-      for (const auto seed : seeds) {
-        train::RunSpec spec{arch, hp, seed, dataset, o->max_batches, !o->fast};
-        specs.push_back(spec);
-      }
-      // Finished runs need no data: skip the load when all of this dataset's runs are done.
-      bool all_done = true;
-      for (const auto& spec : specs)
-        all_done = all_done && train::finished_record(spec, train::run_paths(o->out, spec));
-      std::optional<data::BenchmarkData> data;
-      nlohmann::json data_json;
-      if (!all_done) {
-        const data::BenchmarkSpec& bspec = data::benchmark_spec(dataset);
-        const auto start = Clock::now();
-        auto it = sources.find(bspec.source);
-        if (it == sources.end())
-          it = sources.emplace(bspec.source, data::read_source(bspec.source, root, {true})).first;
-        data = data::make_benchmark_data(dataset, it->second, splits);
-        data_json = {{"root", fs::absolute(root).string()},
-                     {"layout", data->layout},
-                     {"official_sizes", data->official_sizes},
-                     {"checksums", checksum_json(*data, true)},
-                     {"warnings", data->warnings}};
-        spdlog::info("loaded {} from {} in {:.1f} s (train {}, {})", dataset, root,
-                     seconds_since(start), data->train.size(),
-                     data->official_sizes ? "official sizes" : "not the official sizes");
-        log_data_warnings(*data);
-      }
-      for (const auto& spec : specs) {
+      for (const auto& spec : specs[dataset]) {
         ++run;
         const train::RunPaths paths = train::run_paths(o->out, spec);
         RunRow row;
@@ -381,7 +396,7 @@ Action add_train_command(CLI::App& app) {
         } else {
           train::TrainHooks hooks;
           hooks.environment = environment;
-          hooks.environment["data"] = data_json;
+          hooks.environment["data"] = data_json[dataset];
           hooks.save_weights = o->save_weights;
           hooks.on_batch = [&](const train::Progress& p) { display.batch(p); };
           hooks.on_epoch = [&](const train::RunRecord& r, int epoch) {
@@ -391,7 +406,7 @@ Action add_train_command(CLI::App& app) {
             display.clear_line();
             spdlog::warn("{}", w);
           };
-          row.result = train::train_run(spec, *data, device, paths, hooks);
+          row.result = train::train_run(spec, *loaded[dataset], device, paths, hooks);
           display.clear_line();
           if (row.result.outcome == train::RunOutcome::Failed)
             spdlog::warn("{}: failed: {}", label_of(spec), row.result.record.failure);

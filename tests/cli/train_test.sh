@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# natsbench train as a user (and Slurm) runs it: records on fake data, resuming after SIGKILL and
+# SIGTERM with bit-identical metrics, skipping finished runs, and one clear line for bad input.
+set -u
+natsbench="$1"
+failures=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+py=/usr/bin/python3
+
+expect_error() {  # expect_error <status> <words in the message> -- <args...>
+  local want="$1" needle="$2"; shift 2; [ "$1" = "--" ] && shift
+  local out="$tmp/out" err="$tmp/err" status
+  "$natsbench" "$@" >"$out" 2>"$err"; status=$?
+  local lines; lines=$(wc -l <"$err")
+  if [ "$status" -ne "$want" ] || [ "$lines" -ne 1 ] || ! grep -qF -- "$needle" "$err" || [ -s "$out" ]; then
+    fail "natsbench $* -> status $status, $lines stderr line(s), expected $want / 1 line with '$needle'"
+    sed 's/^/    stderr: /' "$err"
+  fi
+}
+
+# The metrics of two records agree exactly (times and timestamps aside).
+same_metrics() {  # same_metrics <record a> <record b>
+  $py - "$1" "$2" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+keys = ["learning_rates", "train_losses", "train_acc1es", "train_acc5es", "valid_losses",
+        "valid_acc1es", "valid_acc5es", "flop", "param", "status", "train_batches", "eval_images"]
+bad = [k for k in keys if a[k] != b[k]]
+if bad:
+    sys.exit("differ: " + ", ".join(bad))
+PY
+}
+
+"$natsbench" make-fake-data --root "$tmp/data" --dataset cifar10 --train 1200 --test 240 --seed 5 \
+  >/dev/null || fail "make-fake-data"
+cat >"$tmp/6E.yaml" <<'YAML'
+epochs: 6
+batch_size: 128
+optimizer: {name: SGD, lr: 0.1, momentum: 0.9, nesterov: true, weight_decay: 0.0005}
+scheduler: {name: cos, eta_min: 0.0, warmup: 0}
+criterion: Softmax
+YAML
+train=("$natsbench" train --space sss --arch 8:8:8:8:8 --datasets cifar10-valid --seeds 777
+       --hp "$tmp/6E.yaml" --data-root "$tmp/data" --threads 1)
+rec=sss/hp-6E/arch-000000/seed-0777-cifar10-valid
+
+# 1. An uninterrupted run: JSON summary, a complete record, no checkpoint left.
+"${train[@]}" --out "$tmp/a" --json >"$tmp/a.json" 2>"$tmp/a.err" || fail "train (uninterrupted)"
+[ "$($py -c 'import json,sys; r=json.load(open(sys.argv[1]))["runs"][0]; print(r["outcome"], r["epochs_done"])' "$tmp/a.json")" = "complete 6" ] ||
+  fail "summary: $(cat "$tmp/a.json")"
+[ -f "$tmp/a/$rec.json" ] || fail "no record at $rec.json"
+[ ! -e "$tmp/a/$rec.ckpt" ] || fail "checkpoint left after a finished run"
+grep -q "epoch 6/6" "$tmp/a.err" || fail "no per-epoch log line on stderr"
+# Running it again does nothing and says so.
+"${train[@]}" --out "$tmp/a" --json >"$tmp/a2.json" 2>/dev/null || fail "train (again)"
+grep -q '"outcome":"already done"' "$tmp/a2.json" || fail "second run: $(cat "$tmp/a2.json")"
+
+# 2. SIGKILL after the first checkpoint, then the same command: bit-identical metrics.
+wait_for_checkpoint() {  # wait_for_checkpoint <out dir> <pid>
+  for _ in $(seq 1 600); do
+    [ -f "$1/$rec.ckpt" ] && return 0
+    kill -0 "$2" 2>/dev/null || return 1
+    sleep 0.02
+  done
+  return 1
+}
+"${train[@]}" --out "$tmp/k" >/dev/null 2>&1 &
+pid=$!
+if wait_for_checkpoint "$tmp/k" "$pid"; then
+  kill -KILL "$pid"; wait "$pid" 2>/dev/null
+  [ ! -f "$tmp/k/$rec.json" ] || fail "SIGKILL came too late (record already written)"
+  "${train[@]}" --out "$tmp/k" >/dev/null 2>"$tmp/k.err" || fail "resume after SIGKILL"
+  msg=$(same_metrics "$tmp/a/$rec.json" "$tmp/k/$rec.json" 2>&1) || fail "after SIGKILL: $msg"
+  [ "$($py -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["resumes"]))' "$tmp/k/$rec.json")" = 1 ] ||
+    fail "the resumed record does not list its resume"
+else
+  fail "no checkpoint appeared before the run ended"; wait "$pid"
+fi
+
+# 3. SIGTERM (Slurm's warning): checkpoint, exit 75, resume to the same metrics.
+"${train[@]}" --out "$tmp/t" >/dev/null 2>"$tmp/t.err" &
+pid=$!
+if wait_for_checkpoint "$tmp/t" "$pid"; then
+  kill -TERM "$pid"; wait "$pid"; status=$?
+  [ "$status" -eq 75 ] || fail "SIGTERM: exit $status, expected 75"
+  grep -q "run the same command again to resume" "$tmp/t.err" || fail "SIGTERM: no resume hint"
+  [ -f "$tmp/t/$rec.ckpt" ] || fail "SIGTERM: no checkpoint"
+  "${train[@]}" --out "$tmp/t" >/dev/null 2>&1 || fail "resume after SIGTERM"
+  msg=$(same_metrics "$tmp/a/$rec.json" "$tmp/t/$rec.json" 2>&1) || fail "after SIGTERM: $msg"
+else
+  fail "no checkpoint appeared before the run ended (SIGTERM)"; wait "$pid"
+fi
+
+# 4. A corrupt checkpoint: reported, the run restarts from scratch, same metrics.
+mkdir -p "$(dirname "$tmp/c/$rec")"
+printf 'NATSBENCH-CHECKPOINT 1 0123 10\nbroken' >"$tmp/c/$rec.ckpt"
+"${train[@]}" --out "$tmp/c" >/dev/null 2>"$tmp/c.err" || fail "train over a corrupt checkpoint"
+grep -q "starting the run from scratch" "$tmp/c.err" || fail "corrupt checkpoint not reported"
+msg=$(same_metrics "$tmp/a/$rec.json" "$tmp/c/$rec.json" 2>&1) || fail "after a corrupt checkpoint: $msg"
+
+# 5. --max-batches is a smoke run and says so in the record; --save-weights writes the weights.
+"$natsbench" train --space tss --arch 11 --datasets cifar10 --hp 01 --data-root "$tmp/data" \
+  --out "$tmp/m" --max-batches 1 --save-weights >/dev/null 2>&1 || fail "tss 11 --max-batches 1"
+m="$tmp/m/tss/hp-01/arch-000011/seed-0777-cifar10"
+[ "$($py -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["max_batches"], j["train_batches"], j["arch_config"]["name"])' "$m.json")" = "1 1 infer.tiny" ] ||
+  fail "tss --max-batches record"
+[ -s "$m.pt" ] || fail "--save-weights wrote no $m.pt"
+
+# 6. Bad input: one line, non-zero exit, nothing written.
+base=(train --space sss --arch 8:8:8:8:8 --data-root "$tmp/data" --out "$tmp/bad")
+expect_error 2 "dataset 'cifar11': expected one of" -- "${base[@]}" --datasets cifar11
+expect_error 2 "appears twice" -- "${base[@]}" --datasets cifar10,cifar10
+expect_error 2 "space" -- train --space xss --arch 1 --data-root "$tmp/data" --out "$tmp/bad"
+expect_error 2 "no such file" -- "${base[@]}" --hp "$tmp/none.yaml"
+printf 'epochs: 3\nbatch_size: 256\n' >"$tmp/short.yaml"
+expect_error 2 "short.yaml: criterion: missing" -- "${base[@]}" --hp "$tmp/short.yaml"
+expect_error 2 "not a non-negative integer" -- "${base[@]}" --seeds 1,x
+expect_error 2 "--data-root $tmp/nowhere: no such directory" -- \
+  train --space sss --arch 0 --data-root "$tmp/nowhere" --out "$tmp/bad"
+expect_error 1 "found neither '$tmp/data/cifar-100-python'" -- "${base[@]}" --datasets cifar100
+touch "$tmp/file"
+expect_error 2 "--out $tmp/file/sub: cannot create" -- \
+  train --space sss --arch 0 --data-root "$tmp/data" --out "$tmp/file/sub"
+[ ! -e "$tmp/bad/sss" ] || fail "bad input left output behind"
+
+if [ "$failures" -ne 0 ]; then
+  echo "$failures failure(s)"
+  exit 1
+fi
+echo "train CLI: all checks passed"
