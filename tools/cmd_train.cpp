@@ -370,7 +370,9 @@ Action add_train_command(CLI::App& app) {
         "seed(s)",
         train::natsbench_version(), device.str(), at::get_num_threads(), space_name(space),
         arch.arch_str, hp.name, hp.total_epochs(), datasets.size(), seeds.size());
-    for (const auto& [dataset, d] : loaded) {
+    for (const auto& dataset : datasets) {
+      const auto& d = loaded[dataset];
+      if (!d) continue;
       spdlog::info("loaded {} from {} in {:.1f} s (train {}, {})", dataset, root,
                    load_seconds[dataset], d->train.size(),
                    d->official_sizes ? "official sizes" : "not the official sizes");

@@ -361,3 +361,49 @@ TEST_CASE("learning is real: fake CIFAR-10, sss 8:8:8:8:8, one epoch, well above
   CHECK(test.images == 1000);
   CHECK(test.top1 > 30.0);  // chance: 10 %
 }
+
+TEST_CASE("each benchmark dataset: batches per epoch, last batch, eval sets (spec §4)", "[train]") {
+  struct Expected {
+    const char* name;
+    std::int64_t train, batches, last;
+    std::vector<std::pair<std::string, std::int64_t>> eval;
+  };
+  const std::vector<Expected> table = {
+      {"cifar10-valid", 25000, 98, 168, {{"ori-test", 10000}, {"x-valid", 25000}}},
+      {"cifar10", 50000, 196, 80, {{"ori-test", 10000}}},
+      {"cifar100", 50000, 196, 80, {{"ori-test", 10000}, {"x-valid", 5000}, {"x-test", 5000}}},
+      {"ImageNet16-120",
+       151700,
+       593,
+       148,
+       {{"ori-test", 6000}, {"x-valid", 3000}, {"x-test", 3000}}}};
+  const train::HyperParams hp = train::load_hyper_params("200");
+  for (const Expected& e : table) {
+    INFO(e.name);
+    const data::BenchmarkSpec& spec = data::benchmark_spec(e.name);
+    CHECK(spec.train_size == e.train);
+    REQUIRE(spec.eval_sizes.size() == e.eval.size());
+    data::BenchmarkData d;
+    d.name = e.name;
+    d.pad = spec.pad;
+    d.norm = data::normalization(spec.source);
+    const auto set_of = [](std::int64_t n) {
+      return data::ImageSet{at::zeros({n, 3, 1, 1}, at::kByte), at::arange(n, at::kLong)};
+    };
+    d.train = set_of(spec.train_size);
+    for (std::size_t k = 0; k < e.eval.size(); ++k) {
+      CHECK(std::string(spec.eval_sizes[k].first) == e.eval[k].first);
+      CHECK(spec.eval_sizes[k].second == e.eval[k].second);
+      d.eval_sets.emplace_back(std::string(spec.eval_sizes[k].first),
+                               set_of(spec.eval_sizes[k].second));
+    }
+    auto loader = data::make_train_loader(d, at::kCPU, 777, hp.batch_size);
+    CHECK(loader->size() == e.batches);
+    CHECK(loader->get(e.batches - 1).labels.size(0) == e.last);
+    for (const auto& [name, n] : e.eval) {
+      auto eval = data::make_eval_loader(d, name, at::kCPU, 777, hp.batch_size);
+      CHECK(eval->size() == (n + 255) / 256);
+      CHECK(eval->get(eval->size() - 1).labels.size(0) == n - (eval->size() - 1) * 256);
+    }
+  }
+}
