@@ -1,6 +1,15 @@
 #include "cli_common.h"
 
+#include <ATen/Parallel.h>
+#include <sched.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
+#include <sstream>
+
+#include "natsbench/util/atomic_file.h"
 
 #include "natsbench/data/benchmark_data.h"
 
@@ -35,6 +44,68 @@ nlohmann::json checksum_json(const data::BenchmarkData& d, bool verified) {
     ok = ok && c.ok();
   }
   return {{"status", ok ? "ok" : "mismatch"}, {"files", files}};
+}
+
+std::vector<std::string> split_list(const std::string& text, const std::string& what) {
+  std::vector<std::string> items;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    if (item.empty()) throw ArgError(what + " '" + text + "': empty item in the list");
+    items.push_back(item);
+  }
+  if (items.empty()) throw ArgError(what + ": expected a comma-separated list");
+  return items;
+}
+
+void require_writable(const std::string& out) {
+  std::error_code ec;
+  std::filesystem::create_directories(out, ec);
+  if (ec) throw ArgError("--out " + out + ": cannot create the directory (" + ec.message() + ")");
+  const std::string probe = (std::filesystem::path(out) / ".natsbench-write-probe").string();
+  try {
+    write_file_atomic(probe, "");
+  } catch (const std::exception&) {
+    throw ArgError("--out " + out + ": the directory is not writable");
+  }
+  std::filesystem::remove(probe, ec);
+}
+
+std::string default_data_root() {
+  const char* torch_home = std::getenv("TORCH_HOME");
+  if (torch_home == nullptr || *torch_home == '\0')
+    throw ArgError(
+        "--data-root: required (or set TORCH_HOME; the data are then read from "
+        "$TORCH_HOME/cifar.python, as the reference does)");
+  return (std::filesystem::path(torch_home) / "cifar.python").string();
+}
+
+// LibTorch's own default can be a single thread (an OpenMP runtime that sees one CPU); use the
+// CPUs this process may run on unless --threads or OMP_NUM_THREADS says otherwise.
+void set_threads(int requested) {
+  if (requested > 0) {
+    at::set_num_threads(requested);
+    return;
+  }
+  const char* omp = std::getenv("OMP_NUM_THREADS");
+  if (omp != nullptr && *omp != '\0') return;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+    at::set_num_threads(CPU_COUNT(&set));
+}
+
+std::string format_duration(double seconds) {
+  if (!(seconds >= 0) || seconds > 1e7) return "?";
+  const long s = static_cast<long>(seconds + 0.5);
+  char text[32];
+  if (s >= 3600)
+    std::snprintf(text, sizeof text, "%ldh%02ldm", s / 3600, (s / 60) % 60);
+  else if (s >= 60)
+    std::snprintf(text, sizeof text, "%ldm%02lds", s / 60, s % 60);
+  else
+    std::snprintf(text, sizeof text, "%lds", s);
+  return text;
 }
 
 std::string version_string() {

@@ -4,6 +4,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "natsbench/space/arch.h"
 #include "natsbench/util/error.h"
@@ -43,6 +44,16 @@ struct CandidateOptions {
 void print_json(const nlohmann::json& value);
 
 std::string version_string();
+
+// Shared argument helpers of train and sweep.
+std::vector<std::string> split_list(const std::string& text, const std::string& what);
+void require_writable(const std::string& out);  // --out: created; ArgError when not writable
+std::string default_data_root();                // $TORCH_HOME/cifar.python, else ArgError
+void set_threads(int requested);                // --threads, else OMP_NUM_THREADS, else CPUs
+std::string format_duration(double seconds);    // "1h02m", "3m05s", "42s"
+// `natsbench sweep` and `natsbench collect` (tools/cmd_sweep.cpp).
+Action add_sweep_command(CLI::App& app);
+Action add_collect_command(CLI::App& app);
 
 // The md5 status of a loaded benchmark dataset's files, as `dataset` and the run records show it.
 nlohmann::json checksum_json(const data::BenchmarkData& d, bool verified);

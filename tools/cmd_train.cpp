@@ -37,36 +37,11 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-std::vector<std::string> split_list(const std::string& text, const std::string& what) {
-  std::vector<std::string> items;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    if (item.empty()) throw ArgError(what + " '" + text + "': empty item in the list");
-    items.push_back(item);
-  }
-  if (items.empty()) throw ArgError(what + ": expected a comma-separated list");
-  return items;
-}
-
 // A benchmark index, or any architecture string the network builder accepts.
 ArchConfig resolve_arch(Space space, const std::string& text) {
   if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos)
     return arch_from_index(space, parse_index(text, "--arch"));
   return parse_arch(space, text);
-}
-
-std::string format_duration(double seconds) {
-  if (!(seconds >= 0) || seconds > 1e7) return "?";
-  const long s = static_cast<long>(seconds + 0.5);
-  char text[32];
-  if (s >= 3600)
-    std::snprintf(text, sizeof text, "%ldh%02ldm", s / 3600, (s / 60) % 60);
-  else if (s >= 60)
-    std::snprintf(text, sizeof text, "%ldm%02lds", s / 60, s % 60);
-  else
-    std::snprintf(text, sizeof text, "%lds", s);
-  return text;
 }
 
 std::string label_of(const train::RunSpec& spec) {
@@ -219,28 +194,6 @@ void print_table(const std::vector<RunRow>& rows) {
                 fs::path(rows.front().record_path).parent_path().string().c_str());
 }
 
-void require_writable(const std::string& out) {
-  std::error_code ec;
-  fs::create_directories(out, ec);
-  if (ec) throw ArgError("--out " + out + ": cannot create the directory (" + ec.message() + ")");
-  const std::string probe = (fs::path(out) / ".natsbench-write-probe").string();
-  try {
-    write_file_atomic(probe, "");
-  } catch (const std::exception&) {
-    throw ArgError("--out " + out + ": the directory is not writable");
-  }
-  fs::remove(probe, ec);
-}
-
-std::string default_data_root() {
-  const char* torch_home = std::getenv("TORCH_HOME");
-  if (torch_home == nullptr || *torch_home == '\0')
-    throw ArgError(
-        "--data-root: required (or set TORCH_HOME; the data are then read from "
-        "$TORCH_HOME/cifar.python, as the reference does)");
-  return (fs::path(torch_home) / "cifar.python").string();
-}
-
 // Every md5 mismatch is in the record; on the console one line says the data are not official.
 void log_data_warnings(const data::BenchmarkData& d) {
   std::size_t mismatched = 0;
@@ -250,21 +203,6 @@ void log_data_warnings(const data::BenchmarkData& d) {
   if (mismatched > 0)
     spdlog::warn("{} of {} files differ from the official ones (md5; listed in the records)",
                  mismatched, d.checksums.size());
-}
-
-// LibTorch's own default can be a single thread (an OpenMP runtime that sees one CPU); use the
-// CPUs this process may run on unless --threads or OMP_NUM_THREADS says otherwise.
-void set_threads(int requested) {
-  if (requested > 0) {
-    at::set_num_threads(requested);
-    return;
-  }
-  const char* omp = std::getenv("OMP_NUM_THREADS");
-  if (omp != nullptr && *omp != '\0') return;
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
-    at::set_num_threads(CPU_COUNT(&set));
 }
 
 }  // namespace

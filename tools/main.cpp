@@ -35,6 +35,8 @@ int main(int argc, char** argv) {
   add(natsbench::cli::add_dataset_command);
   add(natsbench::cli::add_make_fake_data_command);
   add(natsbench::cli::add_train_command);
+  add(natsbench::cli::add_sweep_command);
+  add(natsbench::cli::add_collect_command);
 
   if (argc > 1 && argv[1][0] != '-') {
     std::string known;

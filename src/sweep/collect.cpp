@@ -1,0 +1,387 @@
+#include "natsbench/sweep/collect.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <set>
+
+#include "natsbench/bench/archive.h"
+#include "natsbench/data/benchmark_data.h"
+#include "natsbench/sweep/plan.h"
+#include "natsbench/util/atomic_file.h"
+#include "natsbench/util/error.h"
+#include "natsbench/util/md5.h"
+#include "natsbench/util/sha256.h"
+
+namespace natsbench::sweep {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The dataset order of the official files, and the eval-name order of its new-layout records.
+const std::vector<std::string> kDatasetOrder = {"cifar10-valid", "cifar10", "cifar100",
+                                                "ImageNet16-120"};
+const std::vector<std::string> kEvalOrder = {"x-valid", "x-test", "ori-test"};
+
+int dataset_rank(const std::string& d) {
+  const auto it = std::find(kDatasetOrder.begin(), kDatasetOrder.end(), d);
+  return static_cast<int>(it - kDatasetOrder.begin());
+}
+
+bool hp_less(const std::string& a, const std::string& b) {
+  const bool na = a.find_first_not_of("0123456789") == std::string::npos;
+  const bool nb = b.find_first_not_of("0123456789") == std::string::npos;
+  if (na && nb) return std::stoi(a) < std::stoi(b);
+  if (na != nb) return na;
+  return a < b;
+}
+
+std::string seed_text(std::uint64_t seed) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%04llu", static_cast<unsigned long long>(seed));
+  return text;
+}
+
+// The sanity rules of a usable record; empty when it passes.
+std::string sanity(const train::RunRecord& r) {
+  if (r.status == "failed") return "";
+  if (r.status != "complete") return "status '" + r.status + "'";
+  if (static_cast<int>(r.epochs.size()) != r.spec.hp.total_epochs())
+    return std::to_string(r.epochs.size()) + " of " + std::to_string(r.spec.hp.total_epochs()) +
+           " epochs";
+  const data::BenchmarkSpec& bspec = data::benchmark_spec(r.spec.dataset);
+  if (r.eval_images.size() != bspec.eval_sizes.size()) return "eval sets differ from the dataset's";
+  for (std::size_t k = 0; k < r.eval_images.size(); ++k)
+    if (r.eval_images[k].first != bspec.eval_sizes[k].first)
+      return "eval sets differ from the dataset's";
+  const auto bad = [](double acc) { return !(acc >= 0 && acc <= 100); };
+  for (std::size_t e = 0; e < r.epochs.size(); ++e) {
+    const auto& ep = r.epochs[e];
+    const std::string at = " in epoch " + std::to_string(e);
+    if (bad(ep.train.top1) || bad(ep.train.top5)) return "training accuracy outside [0, 100]" + at;
+    if (!std::isfinite(ep.train.loss)) return "non-finite training loss" + at;
+    for (const auto& [name, m] : ep.eval) {
+      if (bad(m.top1) || bad(m.top5)) return name + " accuracy outside [0, 100]" + at;
+      if (!std::isfinite(m.loss)) return name + " loss not finite" + at;
+    }
+  }
+  if (!(r.flop > 0) || !(r.param > 0)) return "flop/param not positive";
+  return "";
+}
+
+std::shared_ptr<const bench::ArchConfigDict> arch_config_of(const train::RunRecord& r) {
+  using bench::ConfigValue;
+  const auto integer = [](std::int64_t v) {
+    ConfigValue c;
+    c.kind = ConfigValue::Kind::Int;
+    c.int_value = v;
+    return c;
+  };
+  const auto text = [](std::string v) {
+    ConfigValue c;
+    c.kind = ConfigValue::Kind::Str;
+    c.str_value = std::move(v);
+    return c;
+  };
+  const int classes = dataset_info(r.spec.dataset).num_classes;
+  auto dict = std::make_shared<bench::ArchConfigDict>();
+  if (r.spec.arch.space == Space::Topology) {
+    *dict = {{"channel", integer(16)},
+             {"num_cells", integer(5)},
+             {"arch_str", text(r.spec.arch.arch_str)},
+             {"class_num", integer(classes)}};
+  } else {
+    *dict = {{"name", text("infer.shape.tiny")},
+             {"channels", text(r.spec.arch.arch_str)},
+             {"arch_str", text(r.spec.arch.arch_str)},
+             {"genotype", text(std::string(kSizeSpaceGenotype))},
+             {"class_num", integer(classes)}};
+  }
+  return dict;
+}
+
+}  // namespace
+
+bench::Record to_bench_record(const train::RunRecord& r) {
+  bench::Record b;
+  b.name = r.spec.dataset;
+  b.train_acc5es.emplace();
+  b.train_times.emplace();
+  for (std::size_t e = 0; e < r.epochs.size(); ++e) {
+    const int epoch = static_cast<int>(e);
+    b.train_acc1es.push(epoch, r.epochs[e].train.top1);
+    b.train_acc5es->push(epoch, r.epochs[e].train.top5);
+    b.train_losses.push(epoch, r.epochs[e].train.loss);
+    b.train_times->push(epoch, r.epochs[e].train.seconds);
+  }
+  b.arch_config = arch_config_of(r);
+  b.params = r.param;
+  b.flop = r.flop;
+  b.seed = seed_text(r.spec.seed);
+  b.epochs = r.spec.hp.total_epochs();
+  if (r.latency) b.latency = std::vector<double>{*r.latency};
+  for (const std::string& name : kEvalOrder) {
+    const bool present = std::any_of(r.eval_images.begin(), r.eval_images.end(),
+                                     [&](const auto& s) { return s.first == name; });
+    if (!present) continue;
+    b.eval_names.push_back(name);
+    for (std::size_t e = 0; e < r.epochs.size(); ++e) {
+      for (const auto& [set, m] : r.epochs[e].eval) {
+        if (set != name) continue;
+        b.eval_acc1es.push(name, static_cast<int>(e), m.top1);
+        b.eval_times.push(name, static_cast<int>(e), m.seconds);
+        b.eval_losses.push(name, static_cast<int>(e), m.loss);
+      }
+    }
+  }
+  b.train_times->compact();
+  return b;
+}
+
+Gathered gather(const CollectOptions& o) {
+  Gathered g;
+  const std::string space(space_name(o.space));
+  const auto wanted = [&](const std::string& hp) {
+    return o.hps.empty() || std::find(o.hps.begin(), o.hps.end(), hp) != o.hps.end();
+  };
+  // (hp, arch, seed, dataset) -> record, with the file it came from.
+  using Key = std::tuple<std::string, int, std::uint64_t, std::string>;
+  std::map<Key, std::pair<train::RunRecord, std::string>> records;
+  std::map<std::string, std::pair<nlohmann::json, std::string>> hp_of;  // hp -> (params, file)
+  std::set<Key> finished;
+  const auto problem = [&](std::string kind, const std::string& file, std::string detail,
+                           const Key* key = nullptr) {
+    Problem p;
+    p.kind = std::move(kind);
+    p.file = file;
+    p.detail = std::move(detail);
+    if (key) std::tie(p.hp, p.arch, p.seed, p.dataset) = *key;
+    g.problems.push_back(std::move(p));
+  };
+
+  std::set<Key> planned;
+  bool have_plans = false;
+  for (const auto& dir : o.runs_dirs) {
+    if (!fs::is_directory(dir)) throw ArgError("--runs " + dir + ": no such directory");
+    const fs::path plans = fs::path(dir) / "plans";
+    if (fs::is_directory(plans)) {
+      for (const auto& entry : fs::directory_iterator(plans)) {
+        if (entry.path().extension() != ".json") continue;
+        const auto j = nlohmann::json::parse(read_file(entry.path().string()), nullptr, false);
+        if (j.is_discarded() || j.value("space", "") != space) continue;
+        const std::string hp = j.at("hp").at("name").get<std::string>();
+        if (!wanted(hp)) continue;
+        have_plans = true;
+        for (const auto& r : j.at("runs"))
+          planned.insert(
+              {hp, r.at(0).get<int>(), r.at(1).get<std::uint64_t>(), r.at(2).get<std::string>()});
+      }
+    }
+    const fs::path root = fs::path(dir) / space;
+    if (!fs::is_directory(root)) continue;
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::recursive_directory_iterator(root))
+      if (entry.is_regular_file() && entry.path().extension() == ".json")
+        files.push_back(entry.path());
+    std::sort(files.begin(), files.end());
+    for (const auto& path : files) {
+      const std::string file = path.string();
+      // OUT/<space>/hp-<hp>/arch-<index>/<run>.json
+      const std::string hp_dir = path.parent_path().parent_path().filename().string();
+      if (hp_dir.rfind("hp-", 0) != 0) continue;
+      const std::string hp = hp_dir.substr(3);
+      if (!wanted(hp)) continue;
+      ++g.records;
+      const auto text = nlohmann::json::parse(read_file(file), nullptr, false);
+      if (text.is_discarded()) {
+        problem("invalid", file, "not valid JSON (a damaged record?)");
+        continue;
+      }
+      train::RunRecord r;
+      try {
+        r = train::record_from_json(text, file);
+      } catch (const std::exception& e) {
+        problem("invalid", file, e.what());
+        continue;
+      }
+      const Key key{hp, r.spec.arch.index, r.spec.seed, r.spec.dataset};
+      if (r.spec.arch.space != o.space) {
+        problem("invalid", file,
+                "a record of the " + std::string(space_name(r.spec.arch.space)) +
+                    " space, collecting " + space,
+                &key);
+        continue;
+      }
+      if (r.spec.hp.name != hp || train::run_paths(dir, r.spec).record != file) {
+        problem("invalid", file, "the record does not belong at this path", &key);
+        continue;
+      }
+      // Every record of one hp must share the same hyper-parameters.
+      const nlohmann::json params = train::to_json(r.spec.hp);
+      auto [it, fresh] = hp_of.emplace(hp, std::make_pair(params, file));
+      if (!fresh && it->second.first != params) {
+        problem("inconsistent", file,
+                "hyper-parameters differ from those of " + it->second.second + " under hp " + hp,
+                &key);
+        continue;
+      }
+      if (r.status == "failed") {
+        finished.insert(key);
+        problem("failed", file, r.failure, &key);
+        continue;
+      }
+      if (const std::string why = sanity(r); !why.empty()) {
+        problem("invalid", file, why, &key);
+        continue;
+      }
+      auto existing = records.find(key);
+      if (existing != records.end()) {
+        const auto strip = [](nlohmann::json j) {
+          for (const char* k : {"environment", "started", "finished", "resumes", "train_times",
+                                "valid_times", "latency", "device"})
+            j.erase(k);
+          return j;
+        };
+        if (strip(train::to_json(existing->second.first)) != strip(train::to_json(r))) {
+          problem("inconsistent", file,
+                  "differs from " + existing->second.second + " for the same run", &key);
+        }
+        continue;
+      }
+      finished.insert(key);
+      records.emplace(key, std::make_pair(std::move(r), file));
+    }
+  }
+
+  // Missing runs: the plans' runs, or every seed seen for an hp and dataset on every arch seen.
+  if (!have_plans) {
+    std::map<std::string, std::set<int>> archs;
+    std::map<std::pair<std::string, std::string>, std::set<std::uint64_t>> seeds;
+    for (const auto& key : finished) {
+      archs[std::get<0>(key)].insert(std::get<1>(key));
+      seeds[{std::get<0>(key), std::get<3>(key)}].insert(std::get<2>(key));
+    }
+    for (const auto& [hp_dataset, s] : seeds)
+      for (int arch : archs[hp_dataset.first])
+        for (auto seed : s) planned.insert({hp_dataset.first, arch, seed, hp_dataset.second});
+  }
+  for (const auto& key : planned) {
+    if (finished.count(key)) continue;
+    Problem p;
+    p.kind = "missing";
+    std::tie(p.hp, p.arch, p.seed, p.dataset) = key;
+    g.problems.push_back(std::move(p));
+  }
+
+  // Complete records of one (hp, arch) -> one ArchResult.
+  for (auto& [key, entry] : records) {
+    const auto& [hp, arch, seed, dataset] = key;
+    bench::ArchInfo& info = g.archs[arch];
+    auto slot =
+        std::find_if(info.begin(), info.end(), [&](const auto& p) { return p.first == hp; });
+    if (slot == info.end()) {
+      bench::ArchResult result;
+      result.arch_index = arch;
+      result.arch_str = entry.first.spec.arch.arch_str;
+      result.clear_net_done = true;
+      info.emplace_back(hp, std::move(result));
+      slot = info.end() - 1;
+    }
+    bench::ArchResult& result = slot->second;
+    result.all_results.emplace(std::make_pair(dataset, static_cast<int>(seed)),
+                               to_bench_record(entry.first));
+    auto ds = std::find_if(result.dataset_seed.begin(), result.dataset_seed.end(),
+                           [&](const auto& p) { return p.first == dataset; });
+    if (ds == result.dataset_seed.end()) {
+      result.dataset_seed.emplace_back(dataset, std::vector<int>{});
+      ds = result.dataset_seed.end() - 1;
+    }
+    ds->second.push_back(static_cast<int>(seed));
+  }
+  for (auto& [arch, info] : g.archs) {
+    std::sort(info.begin(), info.end(),
+              [](const auto& a, const auto& b) { return hp_less(a.first, b.first); });
+    for (auto& [hp, result] : info) {
+      std::sort(result.dataset_seed.begin(), result.dataset_seed.end(),
+                [](const auto& a, const auto& b) {
+                  return dataset_rank(a.first) < dataset_rank(b.first);
+                });
+      for (auto& [d, s] : result.dataset_seed) std::sort(s.begin(), s.end());
+    }
+  }
+  return g;
+}
+
+nlohmann::json problems_json(const std::vector<Problem>& problems) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const Problem& p : problems) {
+    nlohmann::json j = {{"kind", p.kind}};
+    if (!p.hp.empty()) {
+      j["hp"] = p.hp;
+      j["arch"] = p.arch;
+      j["seed"] = p.seed;
+      j["dataset"] = p.dataset;
+    }
+    if (!p.file.empty()) j["file"] = p.file;
+    if (!p.detail.empty()) j["detail"] = p.detail;
+    out.push_back(j);
+  }
+  return out;
+}
+
+Written write_benchmark(const Gathered& g, Space space, const std::string& out_dir) {
+  if (g.archs.empty()) throw Error("nothing to collect: no complete run record");
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  if (ec) throw Error(out_dir + ": cannot create (" + ec.message() + ")");
+  // Everything is written under a temporary directory first and renamed into place at the end.
+  const fs::path tmp = fs::path(out_dir) / (".collect-" + std::to_string(::getpid()));
+  fs::remove_all(tmp, ec);
+  const fs::path simple_tmp = tmp / "simple";
+  fs::create_directories(simple_tmp);
+
+  std::vector<std::string> meta_archs;
+  for (int i = 0; i < space_size(space); ++i)
+    meta_archs.push_back(arch_from_index(space, i).arch_str);
+  bench::write_meta_file((simple_tmp / "meta.pickle.pbz2").string(), meta_archs);
+  bench::BenchmarkContents contents;
+  contents.meta_archs = meta_archs;
+  for (const auto& [arch, info] : g.archs) {
+    bench::write_arch_file((simple_tmp / bench::arch_file_name(arch)).string(), info);
+    contents.arch2infos.emplace(arch, info);
+  }
+  const fs::path single_tmp = tmp / "benchmark.pickle.pbz2";
+  bench::write_benchmark_file(single_tmp.string(), contents);
+  const std::string md5 = md5_file_hex(single_tmp.string());
+  const std::string base =
+      std::string("NATS-") + std::string(space_name(space)) + "-v1_0-" + md5.substr(md5.size() - 5);
+
+  Written w;
+  w.archs = g.archs.size();
+  w.benchmark_file = (fs::path(out_dir) / (base + ".pickle.pbz2")).string();
+  w.archive_dir = (fs::path(out_dir) / (base + "-simple")).string();
+  w.manifest = (fs::path(out_dir) / "MANIFEST.sha256").string();
+  // Manifest lines in sha256sum's format, paths relative to out_dir.
+  std::string manifest = sha256_file_hex(single_tmp.string()) + "  " + base + ".pickle.pbz2\n";
+  std::vector<fs::path> simple_files;
+  for (const auto& entry : fs::directory_iterator(simple_tmp)) simple_files.push_back(entry.path());
+  std::sort(simple_files.begin(), simple_files.end());
+  for (const auto& p : simple_files)
+    manifest +=
+        sha256_file_hex(p.string()) + "  " + base + "-simple/" + p.filename().string() + "\n";
+
+  fs::rename(single_tmp, w.benchmark_file);
+  if (fs::exists(w.archive_dir)) {
+    const fs::path old = tmp / "old-simple";
+    fs::rename(w.archive_dir, old);
+  }
+  fs::rename(simple_tmp, w.archive_dir);
+  write_file_atomic(w.manifest, manifest);
+  fs::remove_all(tmp, ec);
+  return w;
+}
+
+}  // namespace natsbench::sweep
