@@ -24,12 +24,39 @@ trap 'rm -rf "$data"' EXIT
 echo "latency of tss 11 on this CPU (batch 256, eval, median of 5):"
 "$natsbench" cost --space tss --index 11 --dataset cifar10 --latency
 
-echo "training three candidates for hp 01 on the fake cifar10-valid and cifar10 (CPU):"
-out="$data/runs"
-for candidate in "tss 8867" "sss 0" "sss 4681"; do
-  read -r space arch <<<"$candidate"
-  "$natsbench" train --space "$space" --arch "$arch" --datasets cifar10-valid,cifar10 --hp 01 \
-    --seeds 777 --data-root "$data" --out "$out"
+echo
+echo "== the whole pipeline on fake data: sweep -> collect -> query =="
+# Fake CIFAR-10, CIFAR-100 and ImageNet16-120 (official layouts, learnable class patterns).
+"$natsbench" make-fake-data --root "$data" --dataset cifar100 --train 2500 --test 500 --seed 2 >/dev/null
+"$natsbench" make-fake-data --root "$data" --dataset imagenet16 --train 3000 --test 1200 --seed 3 >/dev/null
+# A handful of candidates of each space for hp 01 (one epoch), all four datasets, a few batches
+# per epoch so that it fits in minutes on two CPU cores; the records land in $runs.
+runs="$data/runs"
+"$natsbench" sweep --space tss --range 284,8867 --hp 01 --data-root "$data" --out "$runs" \
+  --max-batches 4 >/dev/null
+"$natsbench" sweep --space sss --range 0,4681 --hp 01 --data-root "$data" --out "$runs" \
+  --max-batches 4 >/dev/null
+"$natsbench" sweep --status --out "$runs"
+# The records become benchmark files in the official format, then are queried like the real ones.
+bench="$data/benchmark"
+for space in tss sss; do
+  "$natsbench" collect --space "$space" --runs "$runs" --out "$bench/$space" >/dev/null
 done
-echo "run records (one JSON file per space, arch, hp, seed and dataset):"
-(cd "$out" && find . -name '*.json' | sort)
+field() { sed -E "s/.*\"$1\":([^,}]+).*/\1/" <<<"$2"; }
+printf '\n%-5s %6s %9s %9s %14s %14s  %s\n' space index MFLOPs Mparams "valid acc (%)" "test acc (%)" \
+  "(cifar10-valid x-valid / cifar10 ori-test, hp 01, seed 777)"
+for candidate in "tss 284" "tss 8867" "sss 0" "sss 4681"; do
+  read -r space index <<<"$candidate"
+  file=$(ls "$bench/$space"/NATS-*.pickle.pbz2)
+  valid=$("$natsbench" query --space "$space" --benchmark "$file" more --index "$index" \
+    --dataset cifar10-valid --hp 01 --seed 777)
+  test=$("$natsbench" query --space "$space" --benchmark "$file" more --index "$index" \
+    --dataset cifar10 --hp 01 --seed 777)
+  cost=$("$natsbench" query --space "$space" --benchmark "$file" cost --index "$index" \
+    --dataset cifar10 --hp 01)
+  printf '%-5s %6s %9.3f %9.4f %14.2f %14.2f\n' "$space" "$index" "$(field flops "$cost")" \
+    "$(field params "$cost")" "$(field valid-accuracy "$valid")" "$(field test-accuracy "$test")"
+done
+echo
+echo "benchmark files (load them with the official API: nats_bench.create(path, space)):"
+(cd "$bench" && ls -d */NATS-*)
