@@ -150,7 +150,8 @@ Gathered gather(const CollectOptions& o) {
   // (hp, arch, seed, dataset) -> record, with the file it came from.
   using Key = std::tuple<std::string, int, std::uint64_t, std::string>;
   std::map<Key, std::pair<train::RunRecord, std::string>> records;
-  std::map<std::string, std::pair<nlohmann::json, std::string>> hp_of;  // hp -> (params, file)
+  std::map<std::string, std::pair<nlohmann::json, std::string>> hp_of;     // hp -> (params, file)
+  std::map<std::string, std::pair<nlohmann::json, std::string>> sizes_of;  // hp/dataset -> sizes
   std::set<Key> finished;
   const auto problem = [&](std::string kind, const std::string& file, std::string detail,
                            const Key* key = nullptr) {
@@ -225,6 +226,16 @@ Gathered gather(const CollectOptions& o) {
       if (!fresh && it->second.first != params) {
         problem("inconsistent", file,
                 "hyper-parameters differ from those of " + it->second.second + " under hp " + hp,
+                &key);
+        continue;
+      }
+      // One dataset, one set of images: every record of (hp, dataset) must have the same sizes.
+      const nlohmann::json sizes = {r.train_images, r.eval_images, r.train_batches};
+      auto [sz, first] = sizes_of.emplace(hp + "/" + r.spec.dataset, std::make_pair(sizes, file));
+      if (!first && sz->second.first != sizes) {
+        problem("inconsistent", file,
+                "set sizes " + sizes.dump() + " differ from those of " + sz->second.second + " (" +
+                    sz->second.first.dump() + ")",
                 &key);
         continue;
       }
