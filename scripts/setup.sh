@@ -28,6 +28,33 @@ if [ "${#missing[@]}" -gt 0 ]; then
     "${missing[@]}" >/dev/null
 fi
 
+# Optional: Slurm + munge for tests/cli/slurm_test.sh, which starts its own private cluster and
+# skips without them; failing to install them is not an error.
+optional_packages=(slurm-wlm munge)
+missing=()
+for pkg in "${optional_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing optional ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  # Their maintainer scripts start munge and slurmd as services: a policy-rc.d that answers 101
+  # keeps them down (a container has no init system, and the test runs its own daemons).
+  policy=/usr/sbin/policy-rc.d
+  own_policy=0
+  if [ ! -e "$policy" ] &&
+     printf '#!/bin/sh\nexit 101\n' | "${sudo_cmd[@]}" tee "$policy" >/dev/null 2>&1; then
+    "${sudo_cmd[@]}" chmod 755 "$policy" && own_policy=1
+  fi
+  if ! { "${sudo_cmd[@]}" apt-get update -qq >/dev/null 2>&1 &&
+         DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq \
+           --no-install-recommends "${missing[@]}" >/dev/null 2>&1; }; then
+    echo "setup: warning: could not install ${missing[*]}; tests/cli/slurm_test.sh will skip"
+  fi
+  [ "$own_policy" -eq 0 ] || "${sudo_cmd[@]}" rm -f "$policy"
+fi
+
 # Independent clients for the tests, unpacked without their dependencies: the original model
 # code (xautodl) and the official query API (nats_bench, needs only numpy).
 pydeps="$root/.deps/python"
