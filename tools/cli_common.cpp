@@ -11,8 +11,6 @@
 
 #include "natsbench/util/atomic_file.h"
 
-#include "natsbench/data/benchmark_data.h"
-
 namespace natsbench::cli {
 
 void print_json(const nlohmann::json& value) {
@@ -31,19 +29,6 @@ ArchConfig CandidateOptions::resolve() const {
   if (index_option->count() > 0) return arch_from_index(parsed, parse_index(index, "--index"));
   if (arch_option->count() > 0) return lookup_arch(parsed, arch);
   throw ArgError("expected --index N or --arch STR");
-}
-
-nlohmann::json checksum_json(const data::BenchmarkData& d, bool verified) {
-  if (!verified) return "not verified";
-  if (d.layout == "binary") return "no published md5 for the binary layout";
-  nlohmann::json files = nlohmann::json::array();
-  bool ok = !d.checksums.empty();
-  for (const auto& c : d.checksums) {
-    files.push_back(
-        {{"file", c.file}, {"expected", c.expected}, {"actual", c.actual}, {"ok", c.ok()}});
-    ok = ok && c.ok();
-  }
-  return {{"status", ok ? "ok" : "mismatch"}, {"files", files}};
 }
 
 std::vector<std::string> split_list(const std::string& text, const std::string& what) {

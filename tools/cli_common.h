@@ -9,10 +9,6 @@
 #include "natsbench/space/arch.h"
 #include "natsbench/util/error.h"
 
-namespace natsbench::data {
-struct BenchmarkData;
-}
-
 namespace natsbench::cli {
 
 // A subcommand adds its options to `app` and returns the action to run once parsing succeeded.
@@ -54,8 +50,5 @@ std::string format_duration(double seconds);    // "1h02m", "3m05s", "42s"
 // `natsbench sweep` and `natsbench collect` (tools/cmd_sweep.cpp).
 Action add_sweep_command(CLI::App& app);
 Action add_collect_command(CLI::App& app);
-
-// The md5 status of a loaded benchmark dataset's files, as `dataset` and the run records show it.
-nlohmann::json checksum_json(const data::BenchmarkData& d, bool verified);
 
 }  // namespace natsbench::cli

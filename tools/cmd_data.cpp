@@ -16,6 +16,7 @@
 #include "natsbench/data/fake_data.h"
 #include "natsbench/data/pipeline.h"
 #include "natsbench/model/device.h"
+#include "natsbench/train/environment.h"
 
 namespace natsbench::cli {
 
@@ -60,7 +61,7 @@ Action add_dataset_command(CLI::App& app) {
                 {"sizes", sets},
                 {"eval_order", order},
                 {"official_sizes", d.official_sizes},
-                {"checksums", checksum_json(d, o->verify)},
+                {"checksums", train::checksum_report(d, o->verify)},
                 {"warnings", d.warnings},
                 {"load_seconds", seconds_since(start)}});
     return 0;

@@ -132,7 +132,6 @@ Action add_sweep_command(CLI::App& app) {
         archs.size(), plan.size(), k, n, options.runs.size());
     sweep::SweepCallbacks cb;
     cb.environment = train::run_environment(device);
-    cb.environment["data"] = {{"root", fs::absolute(root).string()}};
     double trained_seconds = 0;
     std::size_t trained_runs = 0;
     cb.on_start = [&](const train::RunSpec& spec, std::size_t position, std::size_t total) {

@@ -292,11 +292,7 @@ Action add_train_command(CLI::App& app) {
         auto& d = loaded[dataset];
         d = data::make_benchmark_data(dataset, it->second, splits);
         load_seconds[dataset] = seconds_since(start);
-        data_json[dataset] = {{"root", fs::absolute(root).string()},
-                              {"layout", d->layout},
-                              {"official_sizes", d->official_sizes},
-                              {"checksums", checksum_json(*d, true)},
-                              {"warnings", d->warnings}};
+        data_json[dataset] = train::data_report(*d, root);
       }
     }
 

@@ -9,6 +9,7 @@
 
 #include "natsbench/data/benchmark_data.h"
 #include "natsbench/sweep/run_lock.h"
+#include "natsbench/train/environment.h"
 #include "natsbench/train/interrupt.h"
 #include "natsbench/util/atomic_file.h"
 #include "natsbench/util/error.h"
@@ -62,6 +63,7 @@ SweepSummary run_sweep(const SweepOptions& o, const c10::Device& device, const S
   SweepSummary summary;
   std::map<data::Source, data::SourceData> sources;
   std::map<std::string, data::BenchmarkData> loaded;
+  std::map<std::string, nlohmann::json> reports;
   const auto data_of = [&](const std::string& dataset) -> const data::BenchmarkData& {
     auto it = loaded.find(dataset);
     if (it != loaded.end()) return it->second;
@@ -70,8 +72,11 @@ SweepSummary run_sweep(const SweepOptions& o, const c10::Device& device, const S
     if (src == sources.end())
       src =
           sources.emplace(bspec.source, data::read_source(bspec.source, o.data_root, {true})).first;
-    return loaded.emplace(dataset, data::make_benchmark_data(dataset, src->second, o.splits))
-        .first->second;
+    const auto& d =
+        loaded.emplace(dataset, data::make_benchmark_data(dataset, src->second, o.splits))
+            .first->second;
+    reports[dataset] = train::data_report(d, o.data_root);
+    return d;
   };
 
   for (std::size_t i = 0; i < o.runs.size(); ++i) {
@@ -110,6 +115,7 @@ SweepSummary run_sweep(const SweepOptions& o, const c10::Device& device, const S
     if (cb.on_start) cb.on_start(spec, i + 1, o.runs.size());
     train::TrainHooks hooks;
     hooks.environment = cb.environment;
+    hooks.environment["data"] = reports[spec.dataset];
     hooks.save_weights = o.save_weights;
     hooks.on_warning = cb.on_warning;
     hooks.on_epoch = cb.on_epoch;

@@ -6,8 +6,11 @@
 #include <torch/version.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <string>
+
+#include "natsbench/data/benchmark_data.h"
 
 #ifdef NATSBENCH_WITH_CUDA
 #include <ATen/cuda/CUDAContext.h>
@@ -62,6 +65,27 @@ nlohmann::json run_environment(const c10::Device& device) {
     env["device_name"] = cpu_model();
   }
   return env;
+}
+
+nlohmann::json checksum_report(const data::BenchmarkData& d, bool verified) {
+  if (!verified) return "not verified";
+  if (d.layout == "binary") return "no published md5 for the binary layout";
+  nlohmann::json files = nlohmann::json::array();
+  bool ok = !d.checksums.empty();
+  for (const auto& c : d.checksums) {
+    files.push_back(
+        {{"file", c.file}, {"expected", c.expected}, {"actual", c.actual}, {"ok", c.ok()}});
+    ok = ok && c.ok();
+  }
+  return {{"status", ok ? "ok" : "mismatch"}, {"files", files}};
+}
+
+nlohmann::json data_report(const data::BenchmarkData& d, const std::string& root) {
+  return {{"root", std::filesystem::absolute(root).string()},
+          {"layout", d.layout},
+          {"official_sizes", d.official_sizes},
+          {"checksums", checksum_report(d, true)},
+          {"warnings", d.warnings}};
 }
 
 }  // namespace natsbench::train

@@ -36,6 +36,14 @@ status=$("$natsbench" sweep --status --out "$tmp/two")
 echo "$status" | grep -q "\"complete\":$runs" || fail "status: $status"
 echo "$status" | grep -q '"remaining":0' || fail "status remaining: $status"
 
+# Records say which data they were trained on: fake data are not the official bytes.
+$py - "$tmp/two/sss/hp-01/arch-000003/seed-0777-cifar10.json" <<'PY' || fail "record's data report"
+import json, sys
+data = json.load(open(sys.argv[1]))["environment"]["data"]
+assert data["checksums"]["status"] == "mismatch" and data["official_sizes"] is False, data
+assert data["layout"] == "python" and data["root"].endswith("/data"), data
+PY
+
 # 2. Shards 0/2 and 1/2 together are the plan.
 "${sweep[@]}" --out "$tmp/shards" --shard 0/2 >"$tmp/s0.json" 2>/dev/null || fail "shard 0/2"
 "${sweep[@]}" --out "$tmp/shards" --shard 1/2 >"$tmp/s1.json" 2>/dev/null || fail "shard 1/2"
