@@ -4,8 +4,12 @@
 // and a synthetic benchmark file (records cloned from an archive's architectures) to load.
 #include <sys/resource.h>
 
+#include <malloc.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 
 #include "cli_common.h"
@@ -19,6 +23,13 @@ double peak_rss_mib() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   return static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux reports KiB
+}
+// Resident memory now (what the loaded benchmark keeps), from /proc/self/statm.
+double current_rss_mib() {
+  std::ifstream statm("/proc/self/statm");
+  long pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / 1048576.0;
 }
 }  // namespace
 
@@ -42,8 +53,13 @@ Action add_bench_command(CLI::App& app) {
       ->capture_default_str();
   synth->add_option("--out", o->out, "Output benchmark file (.pickle.pbz2)")->required();
 
+#ifdef NATSBENCH_CORE_ONLY
+  const auto run_data = [] { return false; };
+  const auto run_train = run_data;
+#else
   auto run_data = add_bench_data_command(bench);    // bench data (tools/cmd_data.cpp)
   auto run_train = add_bench_train_command(bench);  // bench train (tools/cmd_train.cpp)
+#endif
   return [o, load, run_data, run_train]() {
     if (run_data() || run_train()) return 0;
     const Space space = parse_space(o->space);
@@ -57,7 +73,9 @@ Action add_bench_command(CLI::App& app) {
       print_json({{"benchmark", o->path},
                   {"architectures", api.evaluated_indexes().size()},
                   {"seconds", seconds},
-                  {"peak_rss_mib", peak_rss_mib()}});
+                  {"peak_rss_mib", peak_rss_mib()},
+                  {"rss_after_load_mib", current_rss_mib()},
+                  {"rss_after_trim_mib", (malloc_trim(0), current_rss_mib())}});
       return 0;
     }
     if (o->archs <= 0) throw ArgError("--archs " + std::to_string(o->archs) + ": expected >= 1");

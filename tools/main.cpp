@@ -15,8 +15,15 @@ int main(int argc, char** argv) {
   // Logs and progress go to stderr; stdout carries only the results (JSON or tables).
   spdlog::set_default_logger(spdlog::stderr_color_mt("natsbench"));
   spdlog::set_pattern("[%H:%M:%S] %^%l%$ %v");
+#ifdef NATSBENCH_CORE_ONLY
+  // natsbench-query: the commands that only read and write benchmark files, without LibTorch
+  // (a fraction of the memory and start-up time of the full tool).
+  CLI::App app{"natsbench-query: NATS-Bench arch strings and benchmark files, without LibTorch",
+               "natsbench-query"};
+#else
   CLI::App app{"natsbench: the NATS-Bench search spaces, networks and benchmark files in C++",
                "natsbench"};
+#endif
   app.require_subcommand(1);
   app.set_version_flag("--version", natsbench::cli::version_string());
 
@@ -27,16 +34,20 @@ int main(int argc, char** argv) {
     actions.emplace(app.get_subcommands({}).at(before), std::move(action));
   };
   add(natsbench::cli::add_arch_command);
+#ifndef NATSBENCH_CORE_ONLY
   add(natsbench::cli::add_cost_command);
   add(natsbench::cli::add_weights_command);
+#endif
   add(natsbench::cli::add_query_command);
   add(natsbench::cli::add_convert_command);
   add(natsbench::cli::add_bench_command);
+#ifndef NATSBENCH_CORE_ONLY
   add(natsbench::cli::add_dataset_command);
   add(natsbench::cli::add_make_fake_data_command);
   add(natsbench::cli::add_train_command);
   add(natsbench::cli::add_sweep_command);
   add(natsbench::cli::add_collect_command);
+#endif
 
   if (argc > 1 && argv[1][0] != '-') {
     std::string known;

@@ -147,7 +147,19 @@ bool looks_like_record(const pickle::Dict& dict) {
          dict.find(std::string_view("epochs")) != nullptr;
 }
 
+bool looks_like_arch_result(const pickle::Dict& dict) {
+  return dict.find(std::string_view("all_results")) != nullptr &&
+         dict.find(std::string_view("dataset_seed")) != nullptr &&
+         dict.find(std::string_view("arch_index")) != nullptr;
+}
+
 ArchResult arch_result_from_value(const Value& value, const std::string& where) {
+  if (value.is(Type::Native)) {
+    // Made by the load hook; moved out when unshared, as records are (record_from_value).
+    const ArchResult& result = value.as_native<ArchResult>(kNativeArchResultTag);
+    if (value.native_ptr().use_count() == 1) return std::move(const_cast<ArchResult&>(result));
+    return result;
+  }
   const auto& dict = dict_of(value, where, "arch result");
   ArchResult result;
   if (const Value* v = dict.find(std::string_view("arch_index")); v && !v->is_none()) {
@@ -221,7 +233,14 @@ Value eval_dict(const EvalSeries& series) {
 }  // namespace
 
 Record record_from_value(const Value& value, const std::string& where) {
-  if (value.is(Type::Native)) return value.as_native<Record>(kNativeRecordTag);
+  if (value.is(Type::Native)) {
+    const Record& record = value.as_native<Record>(kNativeRecordTag);
+    // A record nobody else shares is moved out rather than copied: the values handed in here
+    // are loader temporaries, and copying every record of a large file would briefly hold it
+    // twice (a third of the peak memory of a single-file load).
+    if (value.native_ptr().use_count() == 1) return std::move(const_cast<Record&>(record));
+    return record;
+  }
   return record_from_dict(dict_of(value, where, "record"), where);
 }
 
@@ -229,9 +248,16 @@ pickle::LoadOptions compact_load_options(const std::string& where) {
   pickle::LoadOptions options;
   options.on_dict = [where](Value& value) {
     const auto& dict = value.as_dict();
-    if (dict.size() < 3 || !looks_like_record(dict)) return;
-    auto record = std::make_shared<const Record>(record_from_dict(dict, where));
-    value = Value::native(kNativeRecordTag, std::move(record));
+    if (dict.size() < 3) return;
+    if (looks_like_record(dict)) {
+      auto record = std::make_shared<const Record>(record_from_dict(dict, where));
+      value = Value::native(kNativeRecordTag, std::move(record));
+    } else if (looks_like_arch_result(dict)) {
+      // An architecture's results become compact as soon as they are complete, so the generic
+      // tree of a large file is never held whole (peak memory).
+      auto result = std::make_shared<const ArchResult>(arch_result_from_value(value, where));
+      value = Value::native(kNativeArchResultTag, std::move(result));
+    }
   };
   return options;
 }

@@ -6,6 +6,7 @@
 namespace natsbench::bench {
 
 inline constexpr int kNativeRecordTag = 1;
+inline constexpr int kNativeArchResultTag = 2;
 
 // A ResultsCount state dict (or a native record made by the load hook) -> Record.
 // Throws CorruptFileError naming `where` and the field.
