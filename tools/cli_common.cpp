@@ -1,6 +1,6 @@
 #include "cli_common.h"
 
-
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -63,7 +63,6 @@ std::string default_data_root() {
   return (std::filesystem::path(torch_home) / "cifar.python").string();
 }
 
-
 std::string format_duration(double seconds) {
   if (!(seconds >= 0) || seconds > 1e7) return "?";
   const long s = static_cast<long>(seconds + 0.5);
@@ -75,6 +74,36 @@ std::string format_duration(double seconds) {
   else
     std::snprintf(text, sizeof text, "%lds", s);
   return text;
+}
+
+std::vector<std::string> parse_datasets(const std::string& text) {
+  const auto datasets = split_list(text, "--datasets");
+  for (std::size_t i = 0; i < datasets.size(); ++i) {
+    dataset_info(datasets[i]);  // ArgError for an unknown name
+    if (std::find(datasets.begin(), datasets.begin() + i, datasets[i]) != datasets.begin() + i)
+      throw ArgError("--datasets: " + datasets[i] + " appears twice");
+  }
+  return datasets;
+}
+
+std::vector<std::uint64_t> parse_seeds(const std::string& text) {
+  std::vector<std::uint64_t> seeds;
+  for (const auto& s : split_list(text, "--seeds")) {
+    if (s.find_first_not_of("0123456789") != std::string::npos || s.size() > 18)
+      throw ArgError("--seeds: '" + s + "' is not a non-negative integer");
+    seeds.push_back(std::stoull(s));
+  }
+  return seeds;
+}
+
+DataLocation resolve_data(const std::string& data_root, const std::string& splits) {
+  namespace fs = std::filesystem;
+  DataLocation where{data_root.empty() ? default_data_root() : data_root, splits};
+  if (!fs::is_directory(where.root))
+    throw ArgError("--data-root " + where.root + ": no such directory");
+  if (where.splits.empty() && fs::is_directory(fs::path(where.root) / "splits"))
+    where.splits = (fs::path(where.root) / "splits").string();
+  return where;
 }
 
 std::string version_string() {

@@ -1,6 +1,7 @@
 #pragma once
 // Shared pieces of the thin CLI layer: subcommand registration and JSON output.
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -45,8 +46,16 @@ std::string version_string();
 std::vector<std::string> split_list(const std::string& text, const std::string& what);
 void require_writable(const std::string& out);  // --out: created; ArgError when not writable
 std::string default_data_root();                // $TORCH_HOME/cifar.python, else ArgError
-void set_threads(int requested);                // --threads, else OMP_NUM_THREADS, else CPUs
-std::string format_duration(double seconds);    // "1h02m", "3m05s", "42s"
+// --datasets: known names, each once; --seeds: non-negative integers. ArgError otherwise.
+std::vector<std::string> parse_datasets(const std::string& text);
+std::vector<std::uint64_t> parse_seeds(const std::string& text);
+// --data-root (default $TORCH_HOME/cifar.python) must exist; --splits defaults to ROOT/splits.
+struct DataLocation {
+  std::string root, splits;
+};
+DataLocation resolve_data(const std::string& data_root, const std::string& splits);
+void set_threads(int requested);              // --threads, else OMP_NUM_THREADS, else CPUs
+std::string format_duration(double seconds);  // "1h02m", "3m05s", "42s"
 // `natsbench sweep` and `natsbench collect` (tools/cmd_sweep.cpp).
 Action add_sweep_command(CLI::App& app);
 Action add_collect_command(CLI::App& app);

@@ -80,31 +80,15 @@ Action add_sweep_command(CLI::App& app) {
     const Space space = parse_space(o->space);
     const auto archs = sweep::parse_range(o->range, space_size(space));
     const train::HyperParams hp = train::load_hyper_params(o->hp);
-    const auto datasets = split_list(o->datasets, "--datasets");
-    for (std::size_t i = 0; i < datasets.size(); ++i) {
-      data::benchmark_spec(datasets[i]);
-      if (std::find(datasets.begin(), datasets.begin() + i, datasets[i]) != datasets.begin() + i)
-        throw ArgError("--datasets: " + datasets[i] + " appears twice");
-    }
-    std::vector<std::uint64_t> seeds;
-    if (!o->seeds.empty()) {
-      for (const auto& s : split_list(o->seeds, "--seeds")) {
-        if (s.find_first_not_of("0123456789") != std::string::npos || s.size() > 18)
-          throw ArgError("--seeds: '" + s + "' is not a non-negative integer");
-        seeds.push_back(std::stoull(s));
-      }
-    }
+    const auto datasets = parse_datasets(o->datasets);
+    const auto seeds = o->seeds.empty() ? std::vector<std::uint64_t>{} : parse_seeds(o->seeds);
     const auto [k, n] = sweep::parse_shard(o->shard);
     if (o->mode != "new" && o->mode != "cover")
       throw ArgError("--mode " + o->mode + ": expected new or cover");
     if (o->max_batches < 0) throw ArgError("--max-batches: expected >= 0 (0 = no cap)");
     if (!(o->lock_timeout > 0)) throw ArgError("--lock-timeout: expected seconds > 0");
     const c10::Device device = model::parse_device(o->device);
-    const std::string root = o->data_root.empty() ? default_data_root() : o->data_root;
-    if (!fs::is_directory(root)) throw ArgError("--data-root " + root + ": no such directory");
-    std::string splits = o->splits;
-    if (splits.empty() && fs::is_directory(fs::path(root) / "splits"))
-      splits = (fs::path(root) / "splits").string();
+    const auto [root, splits] = resolve_data(o->data_root, o->splits);
     require_writable(o->out);
     set_threads(o->threads);
 

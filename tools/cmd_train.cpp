@@ -243,27 +243,13 @@ Action add_train_command(CLI::App& app) {
     // Every argument is checked before any work starts.
     const Space space = parse_space(o->space);
     const ArchConfig arch = resolve_arch(space, o->arch);
-    const auto datasets = split_list(o->datasets, "--datasets");
-    for (std::size_t i = 0; i < datasets.size(); ++i) {
-      data::benchmark_spec(datasets[i]);
-      if (std::find(datasets.begin(), datasets.begin() + i, datasets[i]) != datasets.begin() + i)
-        throw ArgError("--datasets: " + datasets[i] + " appears twice");
-    }
+    const auto datasets = parse_datasets(o->datasets);
     const train::HyperParams hp = train::load_hyper_params(o->hp);
-    std::vector<std::uint64_t> seeds;
-    for (const auto& s : split_list(o->seeds, "--seeds")) {
-      if (s.find_first_not_of("0123456789") != std::string::npos || s.size() > 18)
-        throw ArgError("--seeds: '" + s + "' is not a non-negative integer");
-      seeds.push_back(std::stoull(s));
-    }
+    const auto seeds = parse_seeds(o->seeds);
     if (o->max_batches < 0) throw ArgError("--max-batches: expected >= 0 (0 = no cap)");
     if (o->threads < 0) throw ArgError("--threads: expected >= 1");
     const c10::Device device = model::parse_device(o->device);
-    const std::string root = o->data_root.empty() ? default_data_root() : o->data_root;
-    if (!fs::is_directory(root)) throw ArgError("--data-root " + root + ": no such directory");
-    std::string splits = o->splits;
-    if (splits.empty() && fs::is_directory(fs::path(root) / "splits"))
-      splits = (fs::path(root) / "splits").string();
+    const auto [root, splits] = resolve_data(o->data_root, o->splits);
     require_writable(o->out);
     set_threads(o->threads);
 
