@@ -4,7 +4,6 @@
 // and a synthetic benchmark file (records cloned from an archive's architectures) to load.
 #include <sys/resource.h>
 
-#include <malloc.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -74,8 +73,7 @@ Action add_bench_command(CLI::App& app) {
                   {"architectures", api.evaluated_indexes().size()},
                   {"seconds", seconds},
                   {"peak_rss_mib", peak_rss_mib()},
-                  {"rss_after_load_mib", current_rss_mib()},
-                  {"rss_after_trim_mib", (malloc_trim(0), current_rss_mib())}});
+                  {"rss_after_load_mib", current_rss_mib()}});
       return 0;
     }
     if (o->archs <= 0) throw ArgError("--archs " + std::to_string(o->archs) + ": expected >= 1");

@@ -343,14 +343,36 @@ nlohmann::json problems_json(const std::vector<Problem>& problems) {
   return out;
 }
 
+namespace {
+
+Written write_into(const Gathered& g, Space space, const std::string& out_dir, const fs::path& tmp);
+
+}  // namespace
+
 Written write_benchmark(const Gathered& g, Space space, const std::string& out_dir) {
   if (g.archs.empty()) throw Error("nothing to collect: no complete run record");
   std::error_code ec;
   fs::create_directories(out_dir, ec);
   if (ec) throw Error(out_dir + ": cannot create (" + ec.message() + ")");
-  // Everything is written under a temporary directory first and renamed into place at the end.
+  // Everything is written under a temporary directory first and renamed into place at the end;
+  // on failure nothing of it stays behind.
   const fs::path tmp = fs::path(out_dir) / (".collect-" + std::to_string(::getpid()));
   fs::remove_all(tmp, ec);
+  try {
+    Written w = write_into(g, space, out_dir, tmp);
+    fs::remove_all(tmp, ec);
+    return w;
+  } catch (...) {
+    fs::remove_all(tmp, ec);
+    throw;
+  }
+}
+
+namespace {
+
+Written write_into(const Gathered& g, Space space, const std::string& out_dir,
+                   const fs::path& tmp) {
+  std::error_code ec;
   const fs::path simple_tmp = tmp / "simple";
   fs::create_directories(simple_tmp);
 
@@ -391,8 +413,9 @@ Written write_benchmark(const Gathered& g, Space space, const std::string& out_d
   }
   fs::rename(simple_tmp, w.archive_dir);
   write_file_atomic(w.manifest, manifest);
-  fs::remove_all(tmp, ec);
   return w;
 }
+
+}  // namespace
 
 }  // namespace natsbench::sweep

@@ -82,8 +82,9 @@ std::optional<RunLock> RunLock::claim(const std::string& path, double stale_afte
           {"host", host_name()}, {"pid", static_cast<long>(::getpid())}, {"started", iso_now()}}
           .dump() +
       "\n";
+  bool took_over = false;
   for (int attempt = 0; attempt < 3; ++attempt) {
-    if (create_exclusive(path, owner)) return RunLock(path, attempt > 0);
+    if (create_exclusive(path, owner)) return RunLock(path, took_over);
     const nlohmann::json held = read(path);
     if (!owner_gone(held, age_seconds(path), stale_after_seconds)) return std::nullopt;
     // Take over by renaming the stale lock to a name only we use: of several workers that judge
@@ -96,6 +97,7 @@ std::optional<RunLock> RunLock::claim(const std::string& path, double stale_afte
       return std::nullopt;
     }
     ::unlink(grave.c_str());
+    took_over = true;
   }
   return std::nullopt;
 }

@@ -12,7 +12,7 @@ MetricAccumulator::MetricAccumulator(std::int64_t batches, const c10::Device& de
   const auto on = at::TensorOptions().device(device);
   loss_ = at::zeros({batches}, on.dtype(at::kFloat));
   correct_ = at::zeros({batches, 2}, on.dtype(at::kLong));
-  size_ = at::zeros({batches}, on.dtype(at::kLong));
+  sizes_.assign(static_cast<std::size_t>(batches), 0);
 }
 
 void MetricAccumulator::add(std::int64_t index, const at::Tensor& loss, const at::Tensor& logits,
@@ -23,23 +23,21 @@ void MetricAccumulator::add(std::int64_t index, const at::Tensor& loss, const at
   loss_[index].copy_(loss.detach(), /*non_blocking=*/true);
   correct_[index][0].copy_(hit.select(1, 0).sum(), true);
   correct_[index][1].copy_(hit.sum(), true);
-  size_[index].fill_(labels.size(0));
+  sizes_.at(static_cast<std::size_t>(index)) = labels.size(0);
 }
 
 BatchStats MetricAccumulator::read(std::int64_t first, std::int64_t end) const {
   const std::int64_t count = end - first;
   const at::Tensor loss = loss_.slice(0, first, end).cpu().contiguous();
   const at::Tensor correct = correct_.slice(0, first, end).cpu().contiguous();
-  const at::Tensor size = size_.slice(0, first, end).cpu().contiguous();
   BatchStats s;
   const float* l = loss.data_ptr<float>();
   const std::int64_t* c = correct.data_ptr<std::int64_t>();
-  const std::int64_t* b = size.data_ptr<std::int64_t>();
   for (std::int64_t i = 0; i < count; ++i) {
     s.loss.push_back(l[i]);
     s.correct1.push_back(c[2 * i]);
     s.correct5.push_back(c[2 * i + 1]);
-    s.size.push_back(b[i]);
+    s.size.push_back(sizes_[static_cast<std::size_t>(first + i)]);
   }
   return s;
 }

@@ -6,6 +6,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <vector>
 
 #include "natsbench/util/error.h"
 
@@ -70,6 +72,19 @@ std::string read_file(const std::string& path) {
   }
   ::close(fd);
   return contents;
+}
+
+void read_file_chunks(const std::string& path,
+                      const std::function<void(std::string_view chunk)>& consume) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("cannot read '" + path + "'");
+  std::vector<char> chunk(std::size_t{1} << 20);
+  while (in) {
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    const auto got = static_cast<std::size_t>(in.gcount());
+    if (got > 0) consume(std::string_view(chunk.data(), got));
+  }
+  if (in.bad()) throw Error("read error in '" + path + "'");
 }
 
 }  // namespace natsbench

@@ -1,12 +1,11 @@
 #include "natsbench/util/md5.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
-#include <fstream>
-#include <vector>
 
-#include "natsbench/util/error.h"
+#include "natsbench/util/atomic_file.h"
 
 namespace natsbench {
 
@@ -127,16 +126,10 @@ std::string md5_hex(std::string_view data) {
 }
 
 std::string md5_file_hex(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot open '" + path + "' to compute its md5");
   Md5 md5;
-  std::vector<char> chunk(1 << 20);
-  while (in) {
-    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-    const auto got = in.gcount();
-    if (got > 0) md5.update(reinterpret_cast<const unsigned char*>(chunk.data()), got);
-  }
-  if (in.bad()) throw Error("read error in '" + path + "' while computing its md5");
+  read_file_chunks(path, [&](std::string_view chunk) {
+    md5.update(reinterpret_cast<const unsigned char*>(chunk.data()), chunk.size());
+  });
   return md5.hex();
 }
 

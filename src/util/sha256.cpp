@@ -1,12 +1,11 @@
 #include "natsbench/util/sha256.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
-#include <fstream>
-#include <vector>
 
-#include "natsbench/util/error.h"
+#include "natsbench/util/atomic_file.h"
 
 namespace natsbench {
 
@@ -113,16 +112,10 @@ std::string sha256_hex(std::string_view data) {
 }
 
 std::string sha256_file_hex(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot be read");
   Sha256 h;
-  std::vector<char> buffer(1 << 20);
-  while (in) {
-    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    h.update(reinterpret_cast<const unsigned char*>(buffer.data()),
-             static_cast<std::size_t>(in.gcount()));
-  }
-  if (in.bad()) throw Error(path + ": read error");
+  read_file_chunks(path, [&](std::string_view chunk) {
+    h.update(reinterpret_cast<const unsigned char*>(chunk.data()), chunk.size());
+  });
   return h.hex();
 }
 

@@ -3,22 +3,10 @@
 # bad input exit status 2 (bad argument) or 1 (bad data) with exactly one line on stderr.
 set -u
 natsbench="$1"
-failures=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-expect_error() {  # expect_error <status> <words in the message> -- <args...>
-  local want="$1" needle="$2"; shift 2; [ "$1" = "--" ] && shift
-  local out="$tmp/out" err="$tmp/err" status
-  "$natsbench" "$@" >"$out" 2>"$err"; status=$?
-  local lines; lines=$(wc -l <"$err")
-  if [ "$status" -ne "$want" ] || [ "$lines" -ne 1 ] || ! grep -qF -- "$needle" "$err" || [ -s "$out" ]; then
-    fail "natsbench $* -> status $status, $lines stderr line(s), expected $want / 1 line with '$needle'"
-    sed 's/^/    stderr: /' "$err"
-  fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 json_get() {  # json_get <file> <python expression on j>
   /usr/bin/python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print(($2))" "$1"
@@ -87,5 +75,4 @@ rm "$tmp/d/cifar-10-batches-py/test_batch"
 expect_error 1 "test_batch" -- dataset --name cifar10 --root "$tmp/d"
 expect_error 2 "device 'gpu'" -- bench data --dataset cifar10 --root "$tmp/d" --device gpu
 
-[ "$failures" -eq 0 ] && echo "data CLI: all checks passed"
-exit $((failures > 0))
+finish "data CLI"

@@ -3,8 +3,9 @@
 set -u
 full="$1"
 core="$2"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 for args in "arch --space tss --index 11" "arch --space sss --arch 8:8:40:32:40" "arch --space tss --index 15624"; do
   # shellcheck disable=SC2086  # the arguments are meant to be split
   [ "$("$core" $args)" = "$("$full" $args)" ] || fail "natsbench-query $args differs from natsbench"
@@ -12,8 +13,6 @@ done
 [ "$("$core" arch --space tss --list | md5sum | cut -c1-32)" = 574688268bd9c4b8cf58be69e624cb66 ] ||
   fail "tss list"
 if ldd "$core" | grep -q torch; then fail "natsbench-query links LibTorch"; fi
-"$core" train --space tss --arch 1 >/dev/null 2>"$(dirname "$(mktemp -u)")/nq.err"
-[ $? -eq 2 ] || fail "natsbench-query train should be an unknown command (exit 2)"
+natsbench="$core" expect_error 2 "unknown command 'train'" -- train --space tss --arch 1
 "$core" --help | grep -q "bench" || fail "natsbench-query --help lists no bench"
-[ "$failures" -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
-echo "natsbench-query: all checks passed"
+finish "natsbench-query"

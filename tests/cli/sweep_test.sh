@@ -6,10 +6,9 @@
 set -u
 natsbench="$1"
 pydeps="$2"
-failures=0
 tmp=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 py=/usr/bin/python3
 
 "$natsbench" make-fake-data --root "$tmp/data" --dataset cifar10 --train 600 --test 200 --seed 3 \
@@ -162,8 +161,4 @@ json.dump(r, open(sys.argv[1], "w"))
 PY
 expect_collect_error "$tmp/space" "a record of the tss space, collecting sss"
 
-if [ "$failures" -ne 0 ]; then
-  echo "$failures failure(s)"
-  exit 1
-fi
-echo "sweep/collect CLI: all checks passed"
+finish "sweep/collect CLI"

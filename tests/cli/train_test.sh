@@ -3,22 +3,10 @@
 # SIGTERM with bit-identical metrics, skipping finished runs, and one clear line for bad input.
 set -u
 natsbench="$1"
-failures=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 py=/usr/bin/python3
-
-expect_error() {  # expect_error <status> <words in the message> -- <args...>
-  local want="$1" needle="$2"; shift 2; [ "$1" = "--" ] && shift
-  local out="$tmp/out" err="$tmp/err" status
-  "$natsbench" "$@" >"$out" 2>"$err"; status=$?
-  local lines; lines=$(wc -l <"$err")
-  if [ "$status" -ne "$want" ] || [ "$lines" -ne 1 ] || ! grep -qF -- "$needle" "$err" || [ -s "$out" ]; then
-    fail "natsbench $* -> status $status, $lines stderr line(s), expected $want / 1 line with '$needle'"
-    sed 's/^/    stderr: /' "$err"
-  fi
-}
 
 # The metrics of two records agree exactly (times and timestamps aside).
 same_metrics() {  # same_metrics <record a> <record b>
@@ -125,8 +113,4 @@ expect_error 2 "--out $tmp/file/sub: cannot create" -- \
   train --space sss --arch 0 --data-root "$tmp/data" --out "$tmp/file/sub"
 [ ! -e "$tmp/bad/sss" ] || fail "bad input left output behind"
 
-if [ "$failures" -ne 0 ]; then
-  echo "$failures failure(s)"
-  exit 1
-fi
-echo "train CLI: all checks passed"
+finish "train CLI"

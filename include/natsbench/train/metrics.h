@@ -36,7 +36,8 @@ class MetricAccumulator {
   BatchStats read(std::int64_t first, std::int64_t end) const;
 
  private:
-  at::Tensor loss_, correct_, size_;  // [batches] float32, [batches, 2] int64, [batches] int64
+  at::Tensor loss_, correct_;        // on the device: [batches] float32, [batches, 2] int64
+  std::vector<std::int64_t> sizes_;  // batch sizes are known on the host
 };
 
 // Combines batches as §5.9 prescribes; `seconds` is copied into the result.

@@ -1,4 +1,5 @@
 #pragma once
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -11,5 +12,9 @@ void write_file_atomic(const std::string& path, std::string_view contents);
 
 // Reads a whole file; throws Error naming the path when it cannot be read.
 std::string read_file(const std::string& path);
+// Streams a file in chunks of 1 MiB to `consume` (checksums of large files); throws Error naming
+// the path when it cannot be read.
+void read_file_chunks(const std::string& path,
+                      const std::function<void(std::string_view chunk)>& consume);
 
 }  // namespace natsbench
