@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "bz2_block.h"
 #include "natsbench/util/error.h"
 
 namespace natsbench::bz2 {
@@ -185,13 +186,36 @@ struct Magic {
   bool end;  // end-of-stream magic (else block magic)
 };
 
+// For the bytes 1 and 2 after a byte where a magic starts at bit k: bit k (block magic) or
+// 8 + k (end-of-stream magic) is set in filter[0][byte 1] and filter[1][byte 2]. Both bytes lie
+// inside the magic whatever k, so two look-ups rule out all but a few positions in 4,000.
+struct MagicFilter {
+  std::uint16_t table[2][256] = {};
+  MagicFilter() {
+    const std::uint64_t magics[2] = {kBlockMagic, kEndMagic};
+    for (int m = 0; m < 2; ++m) {
+      for (int k = 0; k < 8; ++k) {
+        const std::uint64_t w = magics[m] << (16 - k);  // the magic at bit k of a 64-bit window
+        const auto bit = static_cast<std::uint16_t>(1u << (8 * m + k));
+        table[0][(w >> 48) & 0xFF] |= bit;
+        table[1][(w >> 40) & 0xFF] |= bit;
+      }
+    }
+  }
+};
+
 // Every bit position in bytes [from, to) where a block or end-of-stream magic starts.
 void scan_magics(const unsigned char* d, std::size_t size, std::size_t from, std::size_t to,
                  std::vector<Magic>& out) {
+  static const MagicFilter filter;
   const std::uint64_t limit = std::uint64_t{size} * 8;
   for (std::size_t i = from; i < to; ++i) {
+    unsigned candidates = 0xFFFF;
+    if (i + 2 < size) candidates = filter.table[0][d[i + 1]] & filter.table[1][d[i + 2]];
+    if (candidates == 0) continue;
     const std::uint64_t w = load_be64(d, size, i);
     for (unsigned k = 0; k < 8; ++k) {
+      if (!(candidates & (0x101u << k))) continue;
       const std::uint64_t v = (w << k) >> 16;
       if ((v == kBlockMagic || v == kEndMagic) && std::uint64_t{i} * 8 + k + 48 <= limit) {
         out.push_back({std::uint64_t{i} * 8 + k, v == kEndMagic});
@@ -350,8 +374,13 @@ class BlockMemory {
   std::vector<std::pair<std::size_t, void*>> free_;
 };
 
+// Decodes one block with the fast decoder, or with libbz2 when the fast decoder declines it (an
+// unusual or corrupt block: libbz2 then gives the verdict).
 void decode_block(const unsigned char* d, std::size_t size, const Block& b, std::string& out,
-                  BlockMemory& memory) {
+                  BlockMemory& memory, detail::BlockScratch& scratch) {
+  if (detail::decode_block_fast(d, size, b.begin_bit, b.end_bit, b.level, b.crc, out, scratch)) {
+    return;
+  }
   std::string stream = single_block_stream(d, size, b);
   bz_stream strm{};
   strm.bzalloc = &BlockMemory::alloc;
@@ -406,6 +435,7 @@ void decode_blocks(const unsigned char* d, std::size_t size, const std::vector<B
 
   auto worker = [&] {
     BlockMemory memory;
+    detail::BlockScratch scratch;
     for (;;) {
       std::size_t i;
       std::string out, error;
@@ -421,7 +451,7 @@ void decode_blocks(const unsigned char* d, std::size_t size, const std::vector<B
         }
       }
       try {
-        decode_block(d, size, blocks[i], out, memory);
+        decode_block(d, size, blocks[i], out, memory, scratch);
       } catch (const std::exception& e) {
         error = e.what();
       }
@@ -480,9 +510,8 @@ unsigned resolve_threads(unsigned threads, std::size_t size) {
     const long n = std::strtol(env, nullptr, 10);
     if (n >= 1 && n <= 256) return static_cast<unsigned>(n);
   }
-  // All hardware threads: on an idle 2-core machine two decoders load a 1000-architecture tss
-  // benchmark file in 5.7 s against 8.2 s with one (`natsbench bench load`). A busy machine
-  // gains less; NATSBENCH_BZ2_THREADS sets the count.
+  // All hardware threads (the caller's parser runs beside them and waits for blocks most of the
+  // time). A busy machine gains less; NATSBENCH_BZ2_THREADS sets the count.
   return std::max(1u, std::min(32u, std::thread::hardware_concurrency()));
 }
 

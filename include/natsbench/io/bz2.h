@@ -17,14 +17,15 @@ namespace natsbench::bz2 {
 // Receives decompressed data chunk by chunk (the view is valid during the call only).
 using Sink = std::function<void(std::string_view chunk)>;
 
-// How many threads decode bzip2 blocks in parallel: 0 = automatic (half the hardware threads,
+// How many threads decode bzip2 blocks in parallel: 0 = automatic (all the hardware threads,
 // at most 32, for inputs of at least 4 MiB; else 1), 1 = sequential, n >= 2 = n threads for any
-// input size. Each thread needs about 4 MB for its decoder plus 2 decoded blocks in flight.
+// input size. Each thread needs about 10 MB for its decoder plus 2 decoded blocks in flight.
 // The parallel decoder (as lbzip2 does) locates the blocks by their bit-aligned magic numbers,
 // checks every stream's combined CRC against the block CRCs before decoding anything, then
-// decodes each block as its own stream; the output is identical to the sequential decoder's.
-// Anything unusual (trailing bytes, truncation, a CRC mismatch) takes the sequential path, so
-// errors are the same too.
+// decodes each block with natsbench's own block decoder (about twice libbz2's speed, see
+// src/io/bz2_block.h); a block it declines is decoded by libbz2. The output is identical to the
+// sequential decoder's. Anything unusual (trailing bytes, truncation, a CRC mismatch) takes the
+// sequential path, so errors are the same too.
 inline constexpr unsigned kAutoThreads = 0;
 
 // Decompresses all streams of `data`. Throws Error on empty, truncated or corrupt input.
