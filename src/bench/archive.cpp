@@ -233,14 +233,43 @@ void write_arch_file(const std::string& path, const ArchInfo& info) {
 }
 
 void write_benchmark_file(const std::string& path, const BenchmarkContents& contents) {
-  pickle::Dict infos;
+  // Streamed: the bytes of pickle::dump(meta_value(...)) without building the tree, which for
+  // the whole topology space would take about 17 GB. One architecture's value exists at a time.
+  AtomicFileWriter file(path);
+  bz2::Compressor packer(9);
+  const bz2::Sink to_file = [&](std::string_view bytes) { file.write(bytes); };
+  pickle::StreamDumper out([&](std::string_view bytes) { packer.feed(bytes, to_file); });
+  constexpr std::size_t kBatch = 1000;  // items per SETITEMS, as CPython (and pickle::dump)
+  std::vector<Value> archs;
+  archs.reserve(contents.meta_archs.size());
+  for (const auto& arch : contents.meta_archs) archs.push_back(Value::str(arch));
+  out.empty_dict();
+  out.mark();
+  out.value(Value::str("meta_archs"));
+  out.value(Value::list(std::move(archs)));
+  out.value(Value::str("total_archs"));
+  out.value(Value::integer(static_cast<std::int64_t>(contents.meta_archs.size())));
+  out.value(Value::str("arch2infos"));
+  out.empty_dict();
+  std::size_t in_batch = 0;
   std::vector<Value> evaluated;
   for (const auto& [index, info] : contents.arch2infos) {
-    infos.add(Value::integer(index), to_value(info));
+    if (in_batch == 0) out.mark();
+    out.value(Value::integer(index));
+    out.value(to_value(info));
     evaluated.push_back(Value::integer(index));
+    if (++in_batch == kBatch) {
+      out.set_items();
+      in_batch = 0;
+    }
   }
-  save_file(path, meta_value(contents.meta_archs, Value::dict(std::move(infos)),
-                             Value::set(std::move(evaluated))));
+  if (in_batch > 0) out.set_items();
+  out.value(Value::str("evaluated_indexes"));
+  out.value(Value::set(std::move(evaluated)));
+  out.set_items();
+  out.finish();
+  packer.finish(to_file);
+  file.commit();
 }
 
 }  // namespace natsbench::bench

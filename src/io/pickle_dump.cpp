@@ -25,15 +25,20 @@ class Writer {
 
   std::string run(const Value& v) {
     out_.reserve(256);
-    byte(0x80);  // PROTO 4 (2 for python2_)
-    byte(python2_ ? 2 : 4);
+    proto();
     value(v, 0);
     byte('.');  // STOP
     return std::move(out_);
   }
 
- private:
+  void proto() {
+    byte(0x80);  // PROTO 4 (2 for python2_)
+    byte(python2_ ? 2 : 4);
+  }
   void byte(unsigned char c) { out_.push_back(static_cast<char>(c)); }
+  std::string& out() { return out_; }
+
+ private:
   void le(std::uint64_t v, int n) {
     for (int i = 0; i < n; ++i) byte(static_cast<unsigned char>((v >> (8 * i)) & 0xFF));
   }
@@ -270,6 +275,7 @@ class Writer {
     }
   }
 
+ public:
   void value(const Value& v, std::size_t depth) {
     switch (v.type()) {
       case Type::List:
@@ -346,6 +352,7 @@ class Writer {
     }
   }
 
+ private:
   bool minimal_;
   bool python2_;
   std::string out_;
@@ -359,6 +366,48 @@ class Writer {
 std::string dump(const Value& value, const DumpOptions& options) {
   Writer writer(options);
   return writer.run(value);
+}
+
+class StreamDumper::Impl {
+ public:
+  Impl(Sink sink, const DumpOptions& options) : sink_(std::move(sink)), writer_(options) {
+    writer_.proto();
+  }
+  Writer& writer() { return writer_; }
+  void flush(bool all) {
+    std::string& out = writer_.out();
+    if (out.empty() || (!all && out.size() < kFlushBytes)) return;
+    sink_(out);
+    out.clear();
+  }
+
+ private:
+  static constexpr std::size_t kFlushBytes = std::size_t{1} << 20;
+  Sink sink_;
+  Writer writer_;
+};
+
+StreamDumper::StreamDumper(Sink sink, const DumpOptions& options)
+    : impl_(std::make_unique<Impl>(std::move(sink), options)) {}
+StreamDumper::~StreamDumper() = default;
+
+void StreamDumper::value(const Value& v) {
+  impl_->writer().value(v, 1);
+  impl_->flush(false);
+}
+void StreamDumper::empty_dict() {
+  impl_->writer().byte('}');
+}
+void StreamDumper::mark() {
+  impl_->writer().byte('(');
+}
+void StreamDumper::set_items() {
+  impl_->writer().byte('u');
+  impl_->flush(false);
+}
+void StreamDumper::finish() {
+  impl_->writer().byte('.');
+  impl_->flush(true);
 }
 
 }  // namespace natsbench::pickle

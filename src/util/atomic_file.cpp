@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "natsbench/util/error.h"
@@ -19,34 +21,58 @@ std::string errno_text() {
 }
 }  // namespace
 
-void write_file_atomic(const std::string& path, std::string_view contents) {
-  std::string temp = path + ".tmp.XXXXXX";
-  const int fd = ::mkstemp(temp.data());
-  if (fd < 0) throw Error("cannot write '" + path + "': " + errno_text());
-  const char* data = contents.data();
-  std::size_t left = contents.size();
+AtomicFileWriter::AtomicFileWriter(std::string path) : path_(std::move(path)) {
+  temp_ = path_ + ".tmp.XXXXXX";
+  fd_ = ::mkstemp(temp_.data());
+  if (fd_ < 0) throw Error("cannot write '" + path_ + "': " + errno_text());
+}
+
+AtomicFileWriter::~AtomicFileWriter() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+    ::unlink(temp_.c_str());
+  }
+}
+
+void AtomicFileWriter::fail() {
+  const auto reason = errno_text();
+  ::close(fd_);
+  fd_ = -1;
+  ::unlink(temp_.c_str());
+  throw Error("cannot write '" + path_ + "': " + reason);
+}
+
+void AtomicFileWriter::write(std::string_view bytes) {
+  if (fd_ < 0) throw Error("cannot write '" + path_ + "': already committed or failed");
+  const char* data = bytes.data();
+  std::size_t left = bytes.size();
   while (left > 0) {
-    const ssize_t written = ::write(fd, data, left);
+    const ssize_t written = ::write(fd_, data, left);
     if (written < 0) {
       if (errno == EINTR) continue;
-      const auto reason = errno_text();
-      ::close(fd);
-      ::unlink(temp.c_str());
-      throw Error("cannot write '" + path + "': " + reason);
+      fail();
     }
     data += written;
     left -= static_cast<std::size_t>(written);
   }
-  if (::fchmod(fd, 0644) != 0 || ::fsync(fd) != 0 || ::close(fd) != 0) {
+}
+
+void AtomicFileWriter::commit() {
+  if (fd_ < 0) throw Error("cannot write '" + path_ + "': already committed or failed");
+  if (::fchmod(fd_, 0644) != 0 || ::fsync(fd_) != 0) fail();
+  const int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0 || ::rename(temp_.c_str(), path_.c_str()) != 0) {
     const auto reason = errno_text();
-    ::unlink(temp.c_str());
-    throw Error("cannot write '" + path + "': " + reason);
+    ::unlink(temp_.c_str());
+    throw Error("cannot write '" + path_ + "': " + reason);
   }
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    const auto reason = errno_text();
-    ::unlink(temp.c_str());
-    throw Error("cannot write '" + path + "': " + reason);
-  }
+}
+
+void write_file_atomic(const std::string& path, std::string_view contents) {
+  AtomicFileWriter out(path);
+  out.write(contents);
+  out.commit();
 }
 
 std::string read_file(const std::string& path) {

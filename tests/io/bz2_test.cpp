@@ -1,6 +1,7 @@
 // bz2: round trips, concatenated streams, streaming, and every kind of broken input.
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -199,5 +200,58 @@ TEST_CASE("bz2 parallel block decoding equals the sequential decoder", "[bz2]") 
   write_file_atomic(dir + "/corrupt.bz2", corrupt);
   CHECK_THROWS_WITH(bz2::decompress_file(dir + "/corrupt.bz2", 2),
                     Catch::StartsWith("bz2: '" + dir + "/corrupt.bz2': "));
+  iotest::remove_tree(dir);
+}
+
+TEST_CASE("bz2 Compressor: any chunking gives the bytes of compress()", "[bz2]") {
+  const std::string data = sample_text(1500000);
+  const std::string whole = bz2::compress(data, 9);
+  for (std::size_t step : {std::size_t{4093}, std::size_t{1} << 20}) {
+    bz2::Compressor packer(9);
+    std::string out;
+    const bz2::Sink append = [&](std::string_view chunk) { out.append(chunk); };
+    for (std::size_t at = 0; at < data.size(); at += step) {
+      packer.feed(std::string_view(data).substr(at, step), append);
+    }
+    packer.finish(append);
+    INFO("step " << step);
+    CHECK(out == whole);
+    CHECK_THROWS_AS(packer.finish(append), Error);
+  }
+  bz2::Compressor empty(1);
+  std::string out;
+  empty.finish([&](std::string_view chunk) { out.append(chunk); });
+  CHECK(bz2::decompress(out).empty());
+  CHECK_THROWS_AS(bz2::Compressor(0), ArgError);
+}
+
+TEST_CASE("AtomicFileWriter: the file appears whole on commit, never half-written", "[bz2]") {
+  const std::string dir = iotest::make_temp_dir();
+  REQUIRE(!dir.empty());
+  const std::string path = dir + "/out.bin";
+  write_file_atomic(path, "old");
+  {
+    AtomicFileWriter writer(path);
+    writer.write("new ");
+    writer.write("contents");
+    // Destroyed without commit (as when an exception unwinds): the old file stays.
+  }
+  CHECK(read_file(path) == "old");
+  {
+    AtomicFileWriter writer(path);
+    writer.write("new ");
+    CHECK(read_file(path) == "old");
+    writer.write("contents");
+    writer.commit();
+    CHECK_THROWS_AS(writer.write("more"), Error);
+  }
+  CHECK(read_file(path) == "new contents");
+  std::size_t files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    (void)entry;
+    ++files;
+  }
+  CHECK(files == 1);  // no temporary file left behind
+  CHECK_THROWS_AS(AtomicFileWriter(dir + "/missing/dir/file"), Error);
   iotest::remove_tree(dir);
 }

@@ -716,3 +716,48 @@ TEST_CASE("pickle::dump refuses what it cannot write", "[pickle]") {
   CHECK_THROWS_WITH(dump(deep), Catch::Contains("nested deeper than 1000"));
   CHECK_THROWS_AS(dump(Value::native(1, nullptr)), Error);
 }
+
+TEST_CASE("StreamDumper writes the bytes of dump() piece by piece", "[pickle]") {
+  // A dict of 2,500 items (three SETITEMS batches) whose values use the memo (OrderedDict and
+  // NumPy globals are written once, then fetched), inside a dict with other keys around it.
+  pickle::Dict inner;
+  for (int i = 0; i < 2500; ++i) {
+    pickle::Dict record;
+    record.ordered = i % 2 == 0;
+    record.add("params", Value::numpy_float64(0.25 * i));
+    record.add("name", Value::str("arch-" + std::to_string(i)));
+    inner.add(Value::integer(i), Value::dict(std::move(record)));
+  }
+  pickle::Dict outer;
+  outer.add("before", Value::list({Value::integer(1), Value::str("x")}));
+  outer.add("items", Value::dict(inner));
+  outer.add("after", Value::set({Value::integer(7)}));
+  const std::string expected = pickle::dump(Value::dict(std::move(outer)));
+
+  std::string streamed;
+  std::size_t pieces = 0;
+  {
+    pickle::StreamDumper out([&](std::string_view bytes) {
+      streamed.append(bytes);
+      ++pieces;
+    });
+    out.empty_dict();
+    out.mark();
+    out.value(Value::str("before"));
+    out.value(Value::list({Value::integer(1), Value::str("x")}));
+    out.value(Value::str("items"));
+    out.empty_dict();
+    for (std::size_t i = 0; i < inner.items.size(); ++i) {
+      if (i % 1000 == 0) out.mark();
+      out.value(inner.items[i].first);
+      out.value(inner.items[i].second);
+      if (i % 1000 == 999 || i + 1 == inner.items.size()) out.set_items();
+    }
+    out.value(Value::str("after"));
+    out.value(Value::set({Value::integer(7)}));
+    out.set_items();
+    out.finish();
+  }
+  CHECK(streamed == expected);
+  CHECK(pieces >= 1);
+}

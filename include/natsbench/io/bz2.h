@@ -17,9 +17,10 @@ namespace natsbench::bz2 {
 // Receives decompressed data chunk by chunk (the view is valid during the call only).
 using Sink = std::function<void(std::string_view chunk)>;
 
-// How many threads decode bzip2 blocks in parallel: 0 = automatic (all the hardware threads,
-// at most 32, for inputs of at least 4 MiB; else 1), 1 = sequential, n >= 2 = n threads for any
-// input size. Each thread needs about 10 MB for its decoder plus 2 decoded blocks in flight.
+// How many threads decode bzip2 blocks in parallel: 0 = automatic (for inputs of at least
+// 4 MiB all hardware threads, at least 2 and at most 32; else 1), 1 = sequential (libbz2),
+// n >= 2 = n threads for any input size. Each thread needs about 10 MB for its decoder plus 2
+// decoded blocks in flight.
 // The parallel decoder (as lbzip2 does) locates the blocks by their bit-aligned magic numbers,
 // checks every stream's combined CRC against the block CRCs before decoding anything, then
 // decodes each block with natsbench's own block decoder (about twice libbz2's speed, see
@@ -39,6 +40,22 @@ void decompress_to(std::string_view data, const Sink& sink, unsigned threads = k
 // Compresses `data` into one bzip2 stream; level 1..9 (9 = Python's default). Throws ArgError
 // for another level.
 std::string compress(std::string_view data, int level = 9);
+
+// Incremental compressor into one bzip2 stream: feed() the data in any chunking, then finish().
+// Compressed bytes go to the sink as they are produced (at most 1 MiB at a time).
+class Compressor {
+ public:
+  explicit Compressor(int level = 9);  // ArgError for a level outside 1..9
+  ~Compressor();
+  Compressor(const Compressor&) = delete;
+  Compressor& operator=(const Compressor&) = delete;
+  void feed(std::string_view data, const Sink& sink);
+  void finish(const Sink& sink);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // Incremental decompressor: feed compressed bytes in any chunking, decoded bytes go to the sink.
 class Decompressor {

@@ -398,4 +398,27 @@ struct DumpOptions {
 // deeper than kMaxDepth.
 std::string dump(const Value& value, const DumpOptions& options = {});
 
+// Writes one pickle piece by piece, for a value too large to build as a tree (a benchmark file
+// of 15,625 architectures): the caller emits the container opcodes and the values in between,
+// in the order dump() would write them, and gets the same bytes. Output goes to the sink in
+// pieces of about 1 MiB; the memo (globals written once, then fetched) spans all calls.
+class StreamDumper {
+ public:
+  using Sink = std::function<void(std::string_view bytes)>;
+  explicit StreamDumper(Sink sink, const DumpOptions& options = {});  // writes PROTO
+  ~StreamDumper();
+  StreamDumper(const StreamDumper&) = delete;
+  StreamDumper& operator=(const StreamDumper&) = delete;
+
+  void value(const Value& v);  // one whole value
+  void empty_dict();           // EMPTY_DICT: a dict whose items follow in marked batches
+  void mark();                 // MARK: a batch of at most 1,000 items begins (as CPython)
+  void set_items();            // SETITEMS: the batch since the last mark goes into the dict
+  void finish();               // STOP, and everything to the sink
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 }  // namespace natsbench::pickle
