@@ -73,12 +73,12 @@ bool EpochSeries::operator==(const EpochSeries& other) const {
   return true;
 }
 
-void EvalSeries::push(const std::string& set, int epoch, double value) {
+void EvalSeries::push(std::string_view set, int epoch, double value) {
   std::size_t index = 0;
   while (index < sets_.size() && sets_[index] != set) ++index;
   if (index == sets_.size()) {
     if (sets_.size() == 255) throw Error("eval dict: more than 255 distinct eval sets");
-    sets_.push_back(set);
+    sets_.emplace_back(set);
     series_.emplace_back();
   }
   series_[index].push(epoch, value);

@@ -1,5 +1,8 @@
 #include "schema.h"
 
+#include <charconv>
+#include <string_view>
+
 #include "natsbench/bench/errors.h"
 
 namespace natsbench::bench {
@@ -21,58 +24,69 @@ const pickle::Dict& dict_of(const Value& value, const std::string& where, const 
   return value.as_dict();
 }
 
-double number(const Value& value, const std::string& where, const std::string& what) {
+// The helpers below build their error message only on failure: they run for every number of
+// a benchmark file (about 300 million for the whole topology space).
+std::string described(std::string_view what, std::string_view part) {
+  std::string out(what);
+  if (!part.empty()) out.append(" ").append(part);
+  return out;
+}
+
+double number(const Value& value, const std::string& where, std::string_view what,
+              std::string_view part = {}) {
   try {
     return value.to_double();
   } catch (const Error&) {
-    corrupt(where,
-            what + " is a " + std::string(pickle::type_name(value.type())) + ", expected a number");
+    corrupt(where, described(what, part) + " is a " + std::string(pickle::type_name(value.type())) +
+                       ", expected a number");
   }
 }
 
-std::string text(const Value& value, const std::string& where, const std::string& what) {
+std::string_view text(const Value& value, const std::string& where, std::string_view what,
+                      std::string_view part = {}) {
   if (!value.is(Type::Str)) {
-    corrupt(where,
-            what + " is a " + std::string(pickle::type_name(value.type())) + ", expected a str");
+    corrupt(where, described(what, part) + " is a " + std::string(pickle::type_name(value.type())) +
+                       ", expected a str");
   }
-  return std::string(value.as_str());
+  return value.as_str();
 }
 
-std::int64_t integer(const Value& value, const std::string& where, const std::string& what) {
+std::int64_t integer(const Value& value, const std::string& where, std::string_view what,
+                     std::string_view part = {}) {
   if (!value.is(Type::Int)) {
-    corrupt(where,
-            what + " is a " + std::string(pickle::type_name(value.type())) + ", expected an int");
+    corrupt(where, described(what, part) + " is a " + std::string(pickle::type_name(value.type())) +
+                       ", expected an int");
   }
   return value.as_int();
 }
 
-EpochSeries epoch_series(const Value& value, const std::string& where, const std::string& what) {
+EpochSeries epoch_series(const Value& value, const std::string& where, const char* what) {
   EpochSeries series;
-  for (const auto& [key, v] : dict_of(value, where, what.c_str()).items) {
-    series.push(static_cast<int>(integer(key, where, what + " key")),
-                number(v, where, what + " value"));
+  for (const auto& [key, v] : dict_of(value, where, what).items) {
+    series.push(static_cast<int>(integer(key, where, what, "key")),
+                number(v, where, what, "value"));
   }
   series.compact();
   return series;
 }
 
-EvalSeries eval_series(const Value& value, const std::string& where, const std::string& what) {
+EvalSeries eval_series(const Value& value, const std::string& where, const char* what) {
   EvalSeries series;
-  for (const auto& [key, v] : dict_of(value, where, what.c_str()).items) {
-    const std::string name = text(key, where, what + " key");
+  for (const auto& [key, v] : dict_of(value, where, what).items) {
+    const std::string_view name = text(key, where, what, "key");
     const auto at = name.rfind('@');
     int epoch = -1;
-    if (at != std::string::npos) {
-      try {
-        std::size_t used = 0;
-        epoch = std::stoi(name.substr(at + 1), &used);
-        if (used != name.size() - at - 1) epoch = -1;
-      } catch (const std::exception&) {
-        epoch = -1;
-      }
+    if (at != std::string_view::npos && at + 1 < name.size()) {
+      const char* first = name.data() + at + 1;
+      const char* last = name.data() + name.size();
+      const auto [end, error] = std::from_chars(first, last, epoch);
+      if (error != std::errc() || end != last) epoch = -1;
     }
-    if (epoch < 0) corrupt(where, what + " key '" + name + "' is not of the form <set>@<epoch>");
-    series.push(name.substr(0, at), epoch, number(v, where, what + " value"));
+    if (epoch < 0) {
+      corrupt(where, std::string(what) + " key '" + std::string(name) +
+                         "' is not of the form <set>@<epoch>");
+    }
+    series.push(name.substr(0, at), epoch, number(v, where, what, "value"));
   }
   series.compact();
   return series;
@@ -130,7 +144,8 @@ Record record_from_dict(const pickle::Dict& dict, const std::string& where) {
   }
   if (const Value* v = field("eval_names")) {
     if (!v->is(Type::List)) corrupt(at, "eval_names is not a list");
-    for (const auto& item : v->as_list()) record.eval_names.push_back(text(item, at, "eval_names"));
+    for (const auto& item : v->as_list())
+      record.eval_names.emplace_back(text(item, at, "eval_names"));
   }
   if (const Value* v = field("eval_acc1es"))
     record.eval_acc1es = eval_series(*v, at, "eval_acc1es");
@@ -188,7 +203,7 @@ ArchResult arch_result_from_value(const Value& value, const std::string& where) 
       if (!key.is(Type::Tuple) || key.as_tuple().size() != 2) {
         corrupt(where, "all_results key " + pickle::repr(key) + " is not (dataset, seed)");
       }
-      const std::string dataset = text(key.as_tuple()[0], where, "all_results dataset");
+      const std::string dataset(text(key.as_tuple()[0], where, "all_results dataset"));
       const int seed = static_cast<int>(integer(key.as_tuple()[1], where, "all_results seed"));
       Record record = record_from_value(item, where);
       // Records of one architecture share their arch_config when equal.

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -42,7 +43,7 @@ class EpochSeries {
 // A "<eval set>@<epoch>" -> double dict in insertion order, stored per eval set.
 class EvalSeries {
  public:
-  void push(const std::string& set, int epoch, double value);
+  void push(std::string_view set, int epoch, double value);
   void compact();
   std::optional<double> find(const std::string& set, int epoch) const;
   std::size_t size() const { return order_.size(); }
