@@ -26,14 +26,14 @@ const pickle::Dict& dict_of(const Value& value, const std::string& where, const 
 
 // The helpers below build their error message only on failure: they run for every number of
 // a benchmark file (about 300 million for the whole topology space).
-std::string described(std::string_view what, std::string_view part) {
+std::string described(const char* what, const char* part) {
   std::string out(what);
-  if (!part.empty()) out.append(" ").append(part);
+  if (part != nullptr) out.append(" ").append(part);
   return out;
 }
 
-double number(const Value& value, const std::string& where, std::string_view what,
-              std::string_view part = {}) {
+double number(const Value& value, const std::string& where, const char* what,
+              const char* part = nullptr) {
   try {
     return value.to_double();
   } catch (const Error&) {
@@ -42,8 +42,8 @@ double number(const Value& value, const std::string& where, std::string_view wha
   }
 }
 
-std::string_view text(const Value& value, const std::string& where, std::string_view what,
-                      std::string_view part = {}) {
+std::string_view text(const Value& value, const std::string& where, const char* what,
+                      const char* part = nullptr) {
   if (!value.is(Type::Str)) {
     corrupt(where, described(what, part) + " is a " + std::string(pickle::type_name(value.type())) +
                        ", expected a str");
@@ -51,8 +51,8 @@ std::string_view text(const Value& value, const std::string& where, std::string_
   return value.as_str();
 }
 
-std::int64_t integer(const Value& value, const std::string& where, std::string_view what,
-                     std::string_view part = {}) {
+std::int64_t integer(const Value& value, const std::string& where, const char* what,
+                     const char* part = nullptr) {
   if (!value.is(Type::Int)) {
     corrupt(where, described(what, part) + " is a " + std::string(pickle::type_name(value.type())) +
                        ", expected an int");
@@ -134,7 +134,8 @@ Record record_from_dict(const pickle::Dict& dict, const std::string& where) {
   if (const Value* v = field("params")) record.params = number(*v, at, "params");
   if (const Value* v = field("flop")) record.flop = number(*v, at, "flop");
   if (const Value* v = field("seed")) {
-    record.seed = v->is(Type::Int) ? std::to_string(v->as_int()) : text(*v, at, "seed");
+    record.seed =
+        v->is(Type::Int) ? std::to_string(v->as_int()) : std::string(text(*v, at, "seed"));
   }
   if (const Value* v = field("latency")) {
     if (!v->is(Type::List)) corrupt(at, "latency is not a list");

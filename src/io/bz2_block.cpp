@@ -97,7 +97,7 @@ struct HuffmanTable {
     return true;
   }
 
-  int decode(BitReader& in) const {
+  __attribute__((always_inline)) int decode(BitReader& in) const {
     const std::uint32_t entry = fast[in.peek(kFastBits)];
     if (entry != 0) {
       in.skip(static_cast<int>(entry & 31));
