@@ -9,6 +9,10 @@
 #   TORCH_CUDA_ARCH_LIST GPU architectures for Torch's nvcc flags (default: 9.0, H100); set so
 #                        that configuring does not look for a GPU
 #   NATSBENCH_JOBS       parallel compile jobs (default: 2)
+#   NATSBENCH_PREFIX_PATH more CMake prefixes (';'-separated) searched after Torch's, e.g. the
+#                        unpacked dependencies of scripts/prepare-device-deps.sh (.deps/device/usr)
+#   NATSBENCH_TARGETS    build only these targets (space-separated; default: all), e.g.
+#                        "natsbench natsbench-torch natsbench_torch_tests"
 # Logs of each phase: build-cuda/build-cuda-<phase>.log (pip's in the virtualenv).
 set -Eeuo pipefail
 
@@ -97,7 +101,7 @@ configure_log="$build_dir/build-cuda-configure.log"
 # Torch's CUDA config warns that it ignores CMAKE_CUDA_ARCHITECTURES (CMake sets a default when
 # it enables CUDA) and that kineto is not a separate library in the wheel: both harmless.
 cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_PREFIX_PATH="$torch_root" \
+  -DCMAKE_PREFIX_PATH="$torch_root${NATSBENCH_PREFIX_PATH:+;$NATSBENCH_PREFIX_PATH}" \
   -DCMAKE_CUDA_COMPILER="$cuda_home/bin/nvcc" -DCUDA_TOOLKIT_ROOT_DIR="$cuda_home" \
   -DTORCH_CUDA_ARCH_LIST="${TORCH_CUDA_ARCH_LIST:-9.0}" >"$configure_log" 2>&1 \
   || fail_log "$configure_log" "cmake configure failed"
@@ -109,8 +113,13 @@ phase_end
 phase_start build
 export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}"
 build_log="$build_dir/build-cuda-build.log"
-cmake --build "$build_dir" -j "$jobs" >"$build_log" 2>&1 || fail_log "$build_log" "build failed"
-bin="$build_dir/natsbench"
+targets=()
+if [ -n "${NATSBENCH_TARGETS:-}" ]; then
+  read -r -a targets <<<"$NATSBENCH_TARGETS"
+  targets=(--target "${targets[@]}")
+fi
+cmake --build "$build_dir" -j "$jobs" "${targets[@]}" >"$build_log" 2>&1 || fail_log "$build_log" "build failed"
+bin="$build_dir/natsbench-torch"  # the LibTorch half of the tool (natsbench execs it)
 [ -x "$bin" ] || die "the build produced no $bin"
 phase_end
 

@@ -1,9 +1,16 @@
 // natsbench: the command-line front end. Each subcommand parses its arguments, calls one stage
-// of the library and prints JSON. Errors become one line on stderr:
+// of the library and prints JSON. Built twice (CMakeLists.txt): `natsbench` without LibTorch
+// (NATSBENCH_CORE_ONLY) runs the file commands and execs `natsbench-torch` for the others.
+// Errors become one line on stderr:
 //   exit 2  bad argument or input (ArgError, unparsable command line)
 //   exit 1  any other failure (I/O, runtime)
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 #include <map>
+#include <string>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -11,19 +18,49 @@
 #include "cli_common.h"
 #include "natsbench/util/error.h"
 
+#ifdef NATSBENCH_CORE_ONLY
+namespace {
+
+// The commands this binary runs itself: the ones that only read and write benchmark files.
+bool runs_here(int argc, char** argv) {
+  if (argc < 2) return false;  // the full help
+  const std::string command = argv[1];
+  if (command == "--version") return true;
+  if (command == "arch" || command == "query" || command == "convert") return true;
+  if (command != "bench") return false;
+  const std::string what = argc > 2 ? argv[2] : "";
+  return what == "load" || what == "synth";
+}
+
+// Replaces this process with natsbench-torch (same pid, so signals from a scheduler reach it),
+// which has every command; returns only when that fails.
+int hand_over(char** argv) {
+  std::string self(4096, '\0');
+  const ssize_t n = ::readlink("/proc/self/exe", self.data(), self.size() - 1);
+  std::string torch_binary = "natsbench-torch";
+  if (n > 0) {
+    self.resize(static_cast<std::size_t>(n));
+    torch_binary = self.substr(0, self.rfind('/') + 1) + "natsbench-torch";
+  }
+  ::execv(torch_binary.c_str(), argv);
+  std::cerr << "natsbench: error: '" << (argv[1] ? argv[1] : "--help")
+            << "' needs LibTorch, in natsbench-torch next to this binary, and " << torch_binary
+            << " cannot be run: " << std::strerror(errno) << '\n';
+  return 1;
+}
+
+}  // namespace
+#endif
+
 int main(int argc, char** argv) {
+#ifdef NATSBENCH_CORE_ONLY
+  if (!runs_here(argc, argv)) return hand_over(argv);
+#endif
   // Logs and progress go to stderr; stdout carries only the results (JSON or tables).
   spdlog::set_default_logger(spdlog::stderr_color_mt("natsbench"));
   spdlog::set_pattern("[%H:%M:%S] %^%l%$ %v");
-#ifdef NATSBENCH_CORE_ONLY
-  // natsbench-query: the commands that only read and write benchmark files, without LibTorch
-  // (a fraction of the memory and start-up time of the full tool).
-  CLI::App app{"natsbench-query: NATS-Bench arch strings and benchmark files, without LibTorch",
-               "natsbench-query"};
-#else
   CLI::App app{"natsbench: the NATS-Bench search spaces, networks and benchmark files in C++",
                "natsbench"};
-#endif
   app.require_subcommand(1);
   app.set_version_flag("--version", natsbench::cli::version_string());
 
