@@ -1,7 +1,10 @@
 // natsbench train --space tss|sss --arch N|STR --data-root DIR --out DIR [--datasets LIST]
 //                 [--hp 01|12|90|200|FILE] [--seeds LIST] [--device cpu|cuda[:N]]
 //                 [--max-batches N] [--save-weights] [--fast] [--threads N] [--json]
-// natsbench bench train --space tss --arch 11 [--dataset cifar10] [--device cpu] [--batches N]
+// natsbench bench train --space tss --arch 11 [--dataset cifar10] [--device cpu|cuda] [--steps K]
+//                       [--warmup W] [--concurrent M] [--step plain|graph-safe]
+//                       [--graph|--no-graph]
+//                       [--channels-last] [--fast] [--threads N]
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <sched.h>
@@ -21,8 +24,10 @@
 #include "natsbench/data/benchmark_data.h"
 #include "natsbench/model/cost.h"
 #include "natsbench/model/device.h"
+#include "natsbench/sweep/job_size.h"
 #include "natsbench/train/environment.h"
 #include "natsbench/train/interrupt.h"
+#include "natsbench/train/throughput.h"
 #include "natsbench/train/trainer.h"
 #include "natsbench/util/atomic_file.h"
 
@@ -237,7 +242,8 @@ Action add_train_command(CLI::App& app) {
   cmd->add_flag("--save-weights", o->save_weights,
                 "Store the final state dict beside each record (torch.load-compatible)");
   cmd->add_flag("--fast", o->fast,
-                "cuDNN autotuning instead of deterministic kernels (not bit-reproducible)");
+                "cuDNN autotuning and TF32 instead of deterministic fp32 kernels (not "
+                "bit-reproducible)");
   cmd->add_flag("--json", o->json, "Print the summary as JSON instead of a table");
   return [o]() {
     // Every argument is checked before any work starts.
@@ -366,107 +372,133 @@ Action add_train_command(CLI::App& app) {
 
 std::function<bool()> add_bench_train_command(CLI::App* bench) {
   struct Options {
-    std::string space, arch, dataset = "cifar10", device = "cpu";
-    int batches = 10, threads = 0;
-    bool fast = false;
+    std::string space, arch, dataset = "cifar10", device = "cpu", step;
+    std::int64_t steps = 10, warmup = 5;
+    int concurrent = 1, threads = 0;
+    bool fast = false, graph = false, no_graph = false, channels_last = false, json = false;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = bench->add_subcommand(
-      "train", "Training images/s of one candidate on synthetic in-memory data (batch 256)");
+      "train", "Training and evaluation images/s of one candidate on synthetic data (batch 256)");
   cmd->add_option("--space", o->space, "Search space: tss or sss")->required();
   cmd->add_option("--arch", o->arch, "Official index or arch string")->required();
   cmd->add_option("--dataset", o->dataset, "Shape and classes of this benchmark dataset")
       ->capture_default_str();
   cmd->add_option("--device", o->device, "cpu, cuda or cuda:N")->capture_default_str();
-  cmd->add_option("--batches", o->batches, "Timed training batches")->capture_default_str();
+  cmd->add_option("--steps,--batches", o->steps,
+                  "Timed training steps per run (and as many evaluation steps)")
+      ->capture_default_str();
+  cmd->add_option("--warmup", o->warmup,
+                  "Untimed steps before them (with --graph: 3 eager steps, the capture, ...)")
+      ->capture_default_str();
+  cmd->add_option("--concurrent", o->concurrent,
+                  "Independent runs (seeds 777, 888, ...) stepped round-robin, each on its own "
+                  "CUDA stream; meaningful on a GPU")
+      ->capture_default_str();
+  cmd->add_option("--step", o->step,
+                  "plain (torch::optim::SGD, eager) or graph-safe (default: graph-safe on cuda, "
+                  "plain on cpu)");
+  auto* graph = cmd->add_flag("--graph", o->graph,
+                              "Capture the graph-safe steps as CUDA graphs (default on cuda)");
+  auto* no_graph = cmd->add_flag("--no-graph", o->no_graph, "Run every step eagerly");
+  graph->excludes(no_graph);
+  cmd->add_flag("--channels-last", o->channels_last,
+                "Network and batches in channels-last memory format");
+  cmd->add_flag("--fast", o->fast,
+                "cuDNN autotuning and TF32 instead of deterministic fp32 kernels");
+  cmd->add_flag("--json", o->json, "Accepted for symmetry: the output is one JSON line anyway");
   cmd->add_option("--threads", o->threads,
                   "CPU threads (default: OMP_NUM_THREADS, else the CPUs this process may use)");
-  cmd->add_flag("--fast", o->fast, "cuDNN autotuning instead of deterministic kernels");
   return [o, cmd]() {
     if (!cmd->parsed()) return false;
     const Space space = parse_space(o->space);
-    const ArchConfig arch = resolve_arch(space, o->arch);
-    const data::BenchmarkSpec& bspec = data::benchmark_spec(o->dataset);
-    if (o->batches < 1) throw ArgError("--batches: expected >= 1");
+    train::ThroughputOptions t;
+    t.arch = resolve_arch(space, o->arch);
+    t.dataset = o->dataset;
     if (o->threads < 0) throw ArgError("--threads: expected >= 1");
-    const c10::Device device = model::parse_device(o->device);
+    t.device = model::parse_device(o->device);
+    t.graph = o->graph || (t.device.is_cuda() && !o->no_graph && o->step != "plain");
+    if (o->step.empty()) {
+      t.path = t.device.is_cuda() || t.graph ? train::StepPath::GraphSafe : train::StepPath::Plain;
+    } else if (o->step == "plain" || o->step == "graph-safe") {
+      t.path = o->step == "plain" ? train::StepPath::Plain : train::StepPath::GraphSafe;
+    } else {
+      throw ArgError("--step '" + o->step + "': expected plain or graph-safe");
+    }
+    t.channels_last = o->channels_last;
+    t.steps = o->steps;
+    t.warmup = o->warmup;
+    t.concurrent = o->concurrent;
+    train::check_throughput_options(t);
     set_threads(o->threads);
     train::set_deterministic(!o->fast);
 
-    // Synthetic uint8 images of the dataset's shape: the pipeline and the model do the same work
-    // on them as on real data.
-    const std::int64_t warmup = 2, batch = 256;
-    const std::int64_t images = (warmup + o->batches) * batch;
-    data::BenchmarkData d;
-    d.name = bspec.name;
-    d.num_classes = bspec.num_classes;
-    d.input_shape = {3, bspec.side, bspec.side};
-    d.pad = bspec.pad;
-    d.norm = data::normalization(bspec.source);
-    at::Generator gen = data::make_generator(at::kCPU, 1);
-    d.train = {
-        at::randint(0, 256, {images, 3, bspec.side, bspec.side}, gen,
-                    at::TensorOptions().dtype(at::kByte)),
-        at::randint(0, bspec.num_classes, {images}, gen, at::TensorOptions().dtype(at::kLong))};
+    const train::ThroughputResult r = train::measure_throughput(t);
+    const double runs = t.concurrent;
+    const double train_ips = r.train_images_per_second(), eval_ips = r.eval_images_per_second();
+    const model::Cost cost = model::count_cost(t.arch, dataset_info(t.dataset));
+    const nlohmann::json env = train::run_environment(t.device);
 
-    torch::manual_seed(0);
-    model::CellNetwork net = model::make_network(arch, bspec.num_classes);
-    net->to(device);
-    train::HyperParams hp = train::load_hyper_params("12");
-    auto optimizer = train::make_optimizer(net, hp);
-    auto loader = data::make_train_loader(d, device, 0, batch);
-    loader->set_epoch(0);
-    train::MetricAccumulator metrics(loader->size(), device);
-    train::train_batches(net, *optimizer, *loader, hp, 0, 0, warmup, metrics, {});
-    model::synchronize(device);
-    auto start = Clock::now();
-    train::train_batches(net, *optimizer, *loader, hp, 0, warmup, warmup + o->batches, metrics, {});
-    model::synchronize(device);
-    const double seconds = seconds_since(start);
-    (void)metrics.read(0, warmup + o->batches);
+    nlohmann::json projected = sweep::project_sweep(space, train_ips, eval_ips);
+    // One run's epoch at its share of the device.
+    const double epoch = sweep::epoch_seconds(t.dataset, train_ips / runs, eval_ips / runs);
+    const double epoch_train =
+        static_cast<double>(data::benchmark_spec(t.dataset).train_size) / (train_ips / runs);
+    projected["seconds_per_epoch"] = {
+        {t.dataset, {{"train", epoch_train}, {"eval", epoch - epoch_train}, {"total", epoch}}}};
+    projected["images_per_second"] = {{"train", train_ips}, {"eval", eval_ips}};
+    projected["assumption"] =
+        "every architecture and every dataset of the sweep trains and evaluates at the aggregate "
+        "images/s measured here (this architecture on " +
+        t.dataset + " shapes, " + std::to_string(t.concurrent) + " concurrent run(s) on " +
+        t.device.str() +
+        "); ImageNet16-120's 16x16 images cost about a quarter of a 32x32 CIFAR image and "
+        "candidates differ several-fold in cost, so this is an order of magnitude, not a plan";
 
-    // Where the time goes: the same steps again, synchronised after every phase.
-    std::map<std::string, double> phase;
-    const std::int64_t profiled = std::min<std::int64_t>(o->batches, 3);
-    net->train();
-    for (std::int64_t i = 0; i < profiled; ++i) {
-      auto t = Clock::now();
-      const auto lap = [&](const char* name) {
-        model::synchronize(device);
-        phase[name] += seconds_since(t);
-        t = Clock::now();
-      };
-      const data::Batch b = loader->get(warmup + i);
-      lap("data_augment");
-      optimizer->zero_grad();
-      const auto [features, logits] = net->forward(b.images);
-      const at::Tensor loss = torch::nn::functional::cross_entropy(logits, b.labels);
-      lap("forward");
-      loss.backward();
-      lap("backward");
-      optimizer->step();
-      lap("optimizer_step");
+    nlohmann::json out = {
+        {"space", std::string(space_name(space))},
+        {"arch", t.arch.arch_str},
+        {"arch_index", t.arch.index},
+        {"dataset", t.dataset},
+        {"device", t.device.str()},
+        {"device_name", env.value("device_name", "unknown")},
+        {"libtorch", env["libtorch"]},
+        {"deterministic", !o->fast},
+        {"tf32", o->fast && t.device.is_cuda()},
+        {"step", t.path == train::StepPath::Plain ? "plain" : "graph-safe"},
+        {"graph", t.graph},
+        {"channels_last", t.channels_last},
+        {"concurrent", t.concurrent},
+        {"intra_op_threads", at::get_num_threads()},
+        {"inter_op_threads", at::get_num_interop_threads()},
+        {"batch_size", r.batch_size},
+        {"warmup_steps", t.warmup},
+        {"timed_steps", t.steps},
+        {"timed_batches", t.steps},
+        {"seconds", r.train_seconds},
+        {"train_images_per_second", train_ips / runs},
+        {"ms_per_step", 1000.0 * r.train_seconds / static_cast<double>(t.steps)},
+        {"eval_images_per_second", eval_ips / runs},
+        {"eval_ms_per_step", 1000.0 * r.eval_seconds / static_cast<double>(t.steps)},
+        {"losses_finite", r.finite},
+        {"mflops_per_image", cost.flops()},
+        {"projected", projected}};
+    if (t.device.is_cuda()) {
+      out["cuda_runtime"] = env["cuda_runtime"];
+      out["cudnn"] = env["cudnn"];
     }
-    double total = 0;
-    for (const auto& [name, s] : phase) total += s;
-    nlohmann::json profile = nlohmann::json::object();
-    for (const auto& [name, s] : phase) profile[name] = s / total;
-    const model::Cost cost = model::count_cost(arch, dataset_info(o->dataset));
-    print_json({{"space", std::string(space_name(space))},
-                {"arch", arch.arch_str},
-                {"arch_index", arch.index},
-                {"dataset", o->dataset},
-                {"device", device.str()},
-                {"deterministic", !o->fast},
-                {"intra_op_threads", at::get_num_threads()},
-                {"inter_op_threads", at::get_num_interop_threads()},
-                {"batch_size", batch},
-                {"timed_batches", o->batches},
-                {"seconds", seconds},
-                {"train_images_per_second", static_cast<double>(o->batches * batch) / seconds},
-                {"mflops_per_image", cost.flops()},
-                {"profile_fraction", profile},
-                {"libtorch", train::run_environment(device)["libtorch"]}});
+    if (t.concurrent > 1) {
+      out["aggregate_images_per_second"] = train_ips;
+      out["aggregate_eval_images_per_second"] = eval_ips;
+      if (!t.device.is_cuda())
+        out["note"] = "concurrent runs share the CPU threads; concurrency is meant for GPUs";
+    }
+    if (!r.profile.empty()) {
+      nlohmann::json profile = nlohmann::json::object();
+      for (const auto& [name, fraction] : r.profile) profile[name] = fraction;
+      out["profile_fraction"] = profile;
+    }
+    print_json(out);
     return true;
   };
 }

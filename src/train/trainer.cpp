@@ -80,6 +80,10 @@ void set_deterministic(bool deterministic) {
   ctx.setUserEnabledCuDNN(true);
   ctx.setDeterministicCuDNN(deterministic);
   ctx.setBenchmarkCuDNN(!deterministic);
+  // LibTorch 2.x lets cuDNN convolutions use TF32 (10-bit mantissa inputs) on Ampere and later
+  // unless told otherwise; the benchmark's mode is fp32 (§5.10 predates TF32).
+  ctx.setAllowTF32CuDNN(!deterministic);
+  ctx.setAllowTF32CuBLAS(!deterministic);
 }
 
 std::int64_t train_batches(model::CellNetwork& net, torch::optim::SGD& optimizer,

@@ -113,4 +113,32 @@ expect_error 2 "--out $tmp/file/sub: cannot create" -- \
   train --space sss --arch 0 --data-root "$tmp/data" --out "$tmp/file/sub"
 [ ! -e "$tmp/bad/sss" ] || fail "bad input left output behind"
 
+# 7. bench train: one JSON line with speeds, versions and the sweep projection; the graph-safe step
+#    and concurrent runs on the CPU; inconsistent flags are one clear line.
+bench=(bench train --space sss --arch 8:8:8:8:8 --dataset ImageNet16-120 --device cpu --steps 2
+       --warmup 1 --threads 1)
+"$natsbench" "${bench[@]}" >"$tmp/bt.json" 2>"$tmp/bt.err" || fail "bench train (plain): $(cat "$tmp/bt.err")"
+"$natsbench" "${bench[@]}" --step graph-safe --concurrent 2 >"$tmp/bt2.json" 2>"$tmp/bt2.err" ||
+  fail "bench train (graph-safe, concurrent 2): $(cat "$tmp/bt2.err")"
+msg=$($py - "$tmp/bt.json" "$tmp/bt2.json" 2>&1 <<'PY'
+import json, sys
+a, b = (json.loads(open(p).read()) for p in sys.argv[1:3])
+for k in ["train_images_per_second", "ms_per_step", "eval_images_per_second", "device_name",
+          "libtorch", "graph", "concurrent", "step", "projected", "profile_fraction"]:
+    assert k in a, "missing " + k
+assert (a["step"], a["graph"], a["concurrent"]) == ("plain", False, 1), a
+assert (b["step"], b["concurrent"]) == ("graph-safe", 2), b
+assert "aggregate_images_per_second" in b and "note" in b and "profile_fraction" not in b, b
+p = a["projected"]
+assert set(p["gpu_hours"]) == {"01", "12", "90", "total"}, p["gpu_hours"]
+assert [j["runs"] for j in p["jobs"]] == [131072, 393216, 131072], p["jobs"]
+assert "ImageNet16-120" in p["seconds_per_epoch"] and p["assumption"], p
+PY
+) || fail "bench train output: $msg"
+expect_error 2 "need --device cuda" -- bench train --space tss --arch 11 --device cpu --graph
+expect_error 2 "--step 'fast': expected plain or graph-safe" -- bench train --space tss --arch 11 --step fast
+expect_error 2 "--concurrent 0" -- bench train --space tss --arch 11 --concurrent 0
+expect_error 2 "--steps 0: expected >= 1" -- bench train --space tss --arch 11 --steps 0
+expect_error 2 "excludes" -- bench train --space tss --arch 11 --graph --no-graph
+
 finish "train CLI"

@@ -35,8 +35,17 @@ class MetricAccumulator {
   // Copies the batches [first, end) to the host (one synchronisation).
   BatchStats read(std::int64_t first, std::int64_t end) const;
 
+  // The form of add() a CUDA graph can replay: the row is held by a cursor on the device, which
+  // the call advances, so N replays fill N successive rows without the host. The host records
+  // each batch's size with set_size() (the graph cannot).
+  void add_next(const at::Tensor& loss, const at::Tensor& logits, const at::Tensor& labels);
+  void set_size(std::int64_t index, std::int64_t batch_size);
+  void rewind();  // the cursor back to row 0 (a device op, no synchronisation)
+  std::int64_t rows() const { return static_cast<std::int64_t>(sizes_.size()); }
+
  private:
   at::Tensor loss_, correct_;        // on the device: [batches] float32, [batches, 2] int64
+  at::Tensor cursor_;                // on the device: [1] int64, the row add_next() writes
   std::vector<std::int64_t> sizes_;  // batch sizes are known on the host
 };
 

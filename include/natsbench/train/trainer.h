@@ -31,7 +31,8 @@ std::int64_t train_batches(model::CellNetwork& net, torch::optim::SGD& optimizer
 EpochMetrics evaluate(model::CellNetwork& net, data::BatchSource& loader, const c10::Device& device,
                       std::int64_t batches);
 
-// cuDNN flags of spec §5.10 (deterministic, no autotuning) or the fast ones (autotuning).
+// cuDNN flags of spec §5.10 (deterministic, no autotuning, fp32 without TF32) or the fast ones
+// (autotuning, TF32 in cuDNN and cuBLAS).
 void set_deterministic(bool deterministic);
 
 struct Progress {
