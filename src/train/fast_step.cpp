@@ -46,14 +46,37 @@ void check_room(std::int64_t recorded, std::int64_t rows, const char* what) {
 
 }  // namespace
 
+GraphedStep::GraphedStep(std::int64_t batch_size, const FastStepOptions& options)
+    : batch_size_(batch_size), options_(options) {}
+
+GraphedStep::~GraphedStep() = default;
+
+void GraphedStep::step(const data::Batch& batch, const Body& body,
+                       const std::function<void()>& before_capture) {
+  const std::int64_t b = batch.labels.size(0);
+  if (b != batch_size_ || !options_.graph) {
+    body(batch.images, batch.labels);
+  } else if (graph_) {
+    stage(batch, static_images_, static_labels_);
+    graph_->replay();
+  } else if (full_steps_ < options_.eager_steps) {
+    body(batch.images, batch.labels);
+  } else {
+    if (before_capture) before_capture();
+    stage(batch, static_images_, static_labels_);
+    graph_ = std::make_unique<CapturedGraph>([&] { body(static_images_, static_labels_); });
+    graph_->replay();  // capturing recorded the step without running it
+  }
+  if (b == batch_size_) ++full_steps_;
+}
+
 FastTrainStep::FastTrainStep(model::CellNetwork net, const HyperParams& hp,
                              const c10::Device& device, std::int64_t batch_size, std::int64_t rows,
                              const FastStepOptions& options)
     : net_(std::move(net)),
       sgd_(parameters_of(net_), hp, device, checked(options, device).lr_source),
-      batch_size_(batch_size),
-      options_(checked(options, device)),
-      metrics_(rows, device) {}
+      metrics_(rows, device),
+      graphed_(batch_size, checked(options, device)) {}
 
 FastTrainStep::~FastTrainStep() = default;
 
@@ -69,24 +92,14 @@ void FastTrainStep::run(const at::Tensor& images, const at::Tensor& labels) {
 
 void FastTrainStep::step(const data::Batch& batch) {
   check_room(recorded_, metrics_.rows(), "training step");
-  const std::int64_t b = batch.labels.size(0);
   net_->train();
-  if (b != batch_size_ || !options_.graph) {
-    run(batch.images, batch.labels);
-  } else if (graph_) {
-    stage(batch, static_images_, static_labels_);
-    graph_->replay();
-  } else if (full_steps_ < options_.eager_steps) {
-    run(batch.images, batch.labels);
-  } else {
-    if (!sgd_.ready_for_capture())
-      throw Error("training step capture: a momentum buffer is missing after the eager steps");
-    stage(batch, static_images_, static_labels_);
-    graph_ = std::make_unique<CapturedGraph>([&] { run(static_images_, static_labels_); });
-    graph_->replay();  // capturing recorded the step without running it
-  }
-  if (b == batch_size_) ++full_steps_;
-  metrics_.set_size(recorded_++, b);
+  graphed_.step(
+      batch, [this](const at::Tensor& images, const at::Tensor& labels) { run(images, labels); },
+      [this] {
+        if (!sgd_.ready_for_capture())
+          throw Error("training step capture: a momentum buffer is missing after the eager steps");
+      });
+  metrics_.set_size(recorded_++, batch.labels.size(0));
 }
 
 void FastTrainStep::rewind() {
@@ -98,9 +111,8 @@ FastEvalStep::FastEvalStep(model::CellNetwork net, const c10::Device& device,
                            std::int64_t batch_size, std::int64_t rows,
                            const FastStepOptions& options)
     : net_(std::move(net)),
-      batch_size_(batch_size),
-      options_(checked(options, device)),
-      metrics_(rows, device) {}
+      metrics_(rows, device),
+      graphed_(batch_size, checked(options, device)) {}
 
 FastEvalStep::~FastEvalStep() = default;
 
@@ -112,22 +124,10 @@ void FastEvalStep::run(const at::Tensor& images, const at::Tensor& labels) {
 
 void FastEvalStep::step(const data::Batch& batch) {
   check_room(recorded_, metrics_.rows(), "evaluation step");
-  const std::int64_t b = batch.labels.size(0);
   net_->eval();
-  if (b != batch_size_ || !options_.graph) {
-    run(batch.images, batch.labels);
-  } else if (graph_) {
-    stage(batch, static_images_, static_labels_);
-    graph_->replay();
-  } else if (full_steps_ < options_.eager_steps) {
-    run(batch.images, batch.labels);
-  } else {
-    stage(batch, static_images_, static_labels_);
-    graph_ = std::make_unique<CapturedGraph>([&] { run(static_images_, static_labels_); });
-    graph_->replay();
-  }
-  if (b == batch_size_) ++full_steps_;
-  metrics_.set_size(recorded_++, b);
+  graphed_.step(
+      batch, [this](const at::Tensor& images, const at::Tensor& labels) { run(images, labels); });
+  metrics_.set_size(recorded_++, batch.labels.size(0));
 }
 
 void FastEvalStep::rewind() {

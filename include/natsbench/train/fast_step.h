@@ -13,6 +13,7 @@
 #include <c10/core/Device.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "natsbench/data/pipeline.h"
@@ -35,6 +36,30 @@ struct FastStepOptions {
   LrSource lr_source = LrSource::Host;
 };
 
+// What the training and evaluation steps share: a step body run eagerly, or captured as a CUDA
+// graph after options.eager_steps full batches and replayed from static input buffers.
+class GraphedStep {
+ public:
+  using Body = std::function<void(const at::Tensor& images, const at::Tensor& labels)>;
+  GraphedStep(std::int64_t batch_size, const FastStepOptions& options);
+  ~GraphedStep();
+  GraphedStep(const GraphedStep&) = delete;
+  GraphedStep& operator=(const GraphedStep&) = delete;
+
+  // Runs `body` on the batch, eagerly or through the graph; `before_capture` runs (and may
+  // throw) just before the capture.
+  void step(const data::Batch& batch, const Body& body,
+            const std::function<void()>& before_capture = {});
+  bool captured() const { return graph_ != nullptr; }
+
+ private:
+  std::int64_t batch_size_;
+  FastStepOptions options_;
+  std::int64_t full_steps_ = 0;
+  at::Tensor static_images_, static_labels_;
+  std::unique_ptr<CapturedGraph> graph_;
+};
+
 // Streams: every call enqueues on the current stream. Construct the step, then synchronise the
 // device (or construct it on the stream that steps it) before stepping on a side stream; call
 // set_lr() and rewind() on that stream too.
@@ -55,7 +80,7 @@ class FastTrainStep {
   BatchStats read() const { return metrics_.read(0, recorded_); }
   void rewind();
   std::int64_t recorded() const { return recorded_; }
-  bool captured() const { return graph_ != nullptr; }
+  bool captured() const { return graphed_.captured(); }
   GraphSafeSgd& optimizer() { return sgd_; }
 
  private:
@@ -63,12 +88,9 @@ class FastTrainStep {
 
   model::CellNetwork net_;
   GraphSafeSgd sgd_;
-  std::int64_t batch_size_;
-  FastStepOptions options_;
   MetricAccumulator metrics_;
-  std::int64_t recorded_ = 0, full_steps_ = 0;
-  at::Tensor static_images_, static_labels_;
-  std::unique_ptr<CapturedGraph> graph_;
+  std::int64_t recorded_ = 0;
+  GraphedStep graphed_;
 };
 
 class FastEvalStep {
@@ -83,18 +105,15 @@ class FastEvalStep {
   BatchStats read() const { return metrics_.read(0, recorded_); }
   void rewind();
   std::int64_t recorded() const { return recorded_; }
-  bool captured() const { return graph_ != nullptr; }
+  bool captured() const { return graphed_.captured(); }
 
  private:
   void run(const at::Tensor& images, const at::Tensor& labels);
 
   model::CellNetwork net_;
-  std::int64_t batch_size_;
-  FastStepOptions options_;
   MetricAccumulator metrics_;
-  std::int64_t recorded_ = 0, full_steps_ = 0;
-  at::Tensor static_images_, static_labels_;
-  std::unique_ptr<CapturedGraph> graph_;
+  std::int64_t recorded_ = 0;
+  GraphedStep graphed_;
 };
 
 }  // namespace natsbench::train
