@@ -236,7 +236,7 @@ void write_benchmark_file(const std::string& path, const BenchmarkContents& cont
   // Streamed: the bytes of pickle::dump(meta_value(...)) without building the tree, which for
   // the whole topology space would take about 17 GB. One architecture's value exists at a time.
   AtomicFileWriter file(path);
-  bz2::Compressor packer(9);
+  bz2::Compressor packer(9, bz2::kAutoThreads);
   const bz2::Sink to_file = [&](std::string_view bytes) { file.write(bytes); };
   pickle::StreamDumper out([&](std::string_view bytes) { packer.feed(bytes, to_file); });
   constexpr std::size_t kBatch = 1000;  // items per SETITEMS, as CPython (and pickle::dump)

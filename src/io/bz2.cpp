@@ -11,7 +11,9 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <functional>
+#include <future>
 #include <mutex>
 #include <new>
 #include <thread>
@@ -551,6 +553,28 @@ struct Compressor::Impl {
   bz_stream strm{};
   bool finished = false;
   std::vector<char> out = std::vector<char>(kOutChunk);
+  // Parallel mode: input cut into kStreamChunk pieces, each compressed as a stream of its own on
+  // a worker; at most 2 per thread in flight, emitted in order.
+  static constexpr std::size_t kStreamChunk = std::size_t{8} << 20;
+  int level = 9;
+  unsigned threads = 1;
+  std::string pending;
+  std::deque<std::future<std::string>> jobs;
+  std::size_t submitted = 0;
+
+  void submit(const Sink& sink) {
+    if (jobs.size() >= std::size_t{2} * threads) emit_oldest(sink);
+    jobs.push_back(std::async(std::launch::async, [chunk = std::move(pending), l = level] {
+      return compress(chunk, l);
+    }));
+    pending = std::string();
+    ++submitted;
+  }
+  void emit_oldest(const Sink& sink) {
+    const std::string packed = jobs.front().get();
+    jobs.pop_front();
+    sink(packed);
+  }
 
   ~Impl() { BZ2_bzCompressEnd(&strm); }
 
@@ -580,10 +604,15 @@ struct Compressor::Impl {
   }
 };
 
-Compressor::Compressor(int level) : impl_(std::make_unique<Impl>()) {
+Compressor::Compressor(int level, unsigned threads) : impl_(std::make_unique<Impl>()) {
   if (level < 1 || level > 9) {
     throw ArgError("bz2: compression level must be 1..9, got " + std::to_string(level));
   }
+  impl_->level = level;
+  impl_->threads = threads == kAutoThreads
+                       ? std::max(1u, std::min(32u, std::thread::hardware_concurrency()))
+                       : threads;
+  if (impl_->threads > 1) return;
   const int rc = BZ2_bzCompressInit(&impl_->strm, level, 0, 0);
   if (rc != BZ_OK) throw Error("bz2: cannot start encoder (code " + std::to_string(rc) + ")");
 }
@@ -592,13 +621,27 @@ Compressor::~Compressor() = default;
 
 void Compressor::feed(std::string_view data, const Sink& sink) {
   if (impl_->finished) throw Error("bz2: feed after finish");
-  if (!data.empty()) impl_->step(data, BZ_RUN, sink);
+  if (impl_->threads <= 1) {
+    if (!data.empty()) impl_->step(data, BZ_RUN, sink);
+    return;
+  }
+  while (!data.empty()) {
+    const std::size_t take = std::min(data.size(), Impl::kStreamChunk - impl_->pending.size());
+    impl_->pending.append(data.substr(0, take));
+    data.remove_prefix(take);
+    if (impl_->pending.size() == Impl::kStreamChunk) impl_->submit(sink);
+  }
 }
 
 void Compressor::finish(const Sink& sink) {
   if (impl_->finished) throw Error("bz2: finish called twice");
   impl_->finished = true;
-  impl_->step({}, BZ_FINISH, sink);
+  if (impl_->threads <= 1) {
+    impl_->step({}, BZ_FINISH, sink);
+    return;
+  }
+  if (!impl_->pending.empty() || impl_->submitted == 0) impl_->submit(sink);
+  while (!impl_->jobs.empty()) impl_->emit_oldest(sink);
 }
 
 std::string compress(std::string_view data, int level) {

@@ -255,3 +255,33 @@ TEST_CASE("AtomicFileWriter: the file appears whole on commit, never half-writte
   CHECK_THROWS_AS(AtomicFileWriter(dir + "/missing/dir/file"), Error);
   iotest::remove_tree(dir);
 }
+
+TEST_CASE("bz2 Compressor with threads: 8 MiB pieces as streams of their own, in order", "[bz2]") {
+  const std::size_t piece = std::size_t{8} << 20;
+  const std::string data = sample_text(2 * piece + 12345);
+  std::string expected;
+  for (std::size_t at = 0; at < data.size(); at += piece) {
+    expected += bz2::compress(std::string_view(data).substr(at, piece), 9);
+  }
+  for (unsigned threads : {2u, 4u}) {
+    bz2::Compressor packer(9, threads);
+    std::string out;
+    const bz2::Sink append = [&](std::string_view chunk) { out.append(chunk); };
+    for (std::size_t at = 0; at < data.size(); at += 1000003) {
+      packer.feed(std::string_view(data).substr(at, 1000003), append);
+    }
+    packer.finish(append);
+    INFO("threads " << threads);
+    CHECK(out == expected);
+    bz2::Decompressor reader;
+    std::string back;
+    reader.feed(out, [&](std::string_view chunk) { back.append(chunk); });
+    reader.finish();
+    CHECK(reader.streams() == 3);
+    CHECK(back == data);
+  }
+  bz2::Compressor empty(9, 2);  // no input: still one (empty) stream
+  std::string out;
+  empty.finish([&](std::string_view chunk) { out.append(chunk); });
+  CHECK(out == bz2::compress(""));
+}

@@ -41,11 +41,15 @@ void decompress_to(std::string_view data, const Sink& sink, unsigned threads = k
 // for another level.
 std::string compress(std::string_view data, int level = 9);
 
-// Incremental compressor into one bzip2 stream: feed() the data in any chunking, then finish().
-// Compressed bytes go to the sink as they are produced (at most 1 MiB at a time).
+// Incremental compressor: feed() the data in any chunking, then finish(). Compressed bytes go to
+// the sink as they are produced. With threads = 1, one bzip2 stream (what compress() writes);
+// with more (kAutoThreads = all hardware threads), the input is cut into 8 MiB pieces compressed
+// in parallel, each a bzip2 stream of its own: a multi-stream file, which Python's bz2 module
+// (and so the official API), bzip2 and natsbench read as the concatenated data. The bytes then
+// depend on the piece size only, not on the thread count.
 class Compressor {
  public:
-  explicit Compressor(int level = 9);  // ArgError for a level outside 1..9
+  explicit Compressor(int level = 9, unsigned threads = 1);  // ArgError: level outside 1..9
   ~Compressor();
   Compressor(const Compressor&) = delete;
   Compressor& operator=(const Compressor&) = delete;
