@@ -145,6 +145,25 @@ with tempfile.TemporaryDirectory() as tmp:
                 check(ours.get(key) == (None if value is None else float(value)),
                       f"query cost {space} {index} {key}: {ours.get(key)} vs {value}")
 
+    # A benchmark file over 8 MiB of pickle is compressed on several cores as a multi-stream bz2
+    # file: the official API reads it as it reads a single stream.
+    source = os.path.join(reference, "official-samples", SAMPLES["tss"] + "-simple")
+    big = os.path.join(tmp, "synth.pickle.pbz2")
+    run("bench", "synth", "--space", "tss", "--from", source, "--archs", "40", "--out", big)
+    with open(big, "rb") as f:
+        first = bz2.BZ2Decompressor()
+        first.decompress(f.read())
+    check(first.eof and first.unused_data[:3] == b"BZh", "bench synth --archs 40: not multi-stream")
+    api = nats_bench.create(big, "tss", fast_mode=False, verbose=False)
+    check(len(api.evaluated_indexes) == 40, f"multi-stream file: {len(api.evaluated_indexes)} archs")
+    for index in (0, 39):
+        ours = json.loads(run("query", "--space", "tss", "--benchmark", big, "more", "--index",
+                              str(index), "--dataset", "cifar10-valid", "--hp", "200"))
+        theirs = api.get_more_info(index, "cifar10-valid", None, "200", is_random=False)
+        for key, value in theirs.items():
+            check(ours.get(key) == value, f"multi-stream file: {index} {key}: {ours.get(key)} vs {value}")
+    print("tss: official API on a multi-stream benchmark file (40 archs): answers compared")
+
 for failure in failures[:20]:
     print("FAIL:", failure)
 print(f"{len(failures)} failure(s)")
