@@ -375,7 +375,7 @@ std::function<bool()> add_bench_train_command(CLI::App* bench) {
     std::string space, arch, dataset = "cifar10", device = "cpu", step;
     std::int64_t steps = 10, warmup = 5;
     int concurrent = 1, threads = 0;
-    bool fast = false, graph = false, no_graph = false, channels_last = false, json = false;
+    bool fast = false, graph = false, no_graph = false, channels_last = false;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = bench->add_subcommand(
@@ -406,7 +406,6 @@ std::function<bool()> add_bench_train_command(CLI::App* bench) {
                 "Network and batches in channels-last memory format");
   cmd->add_flag("--fast", o->fast,
                 "cuDNN autotuning and TF32 instead of deterministic fp32 kernels");
-  cmd->add_flag("--json", o->json, "Accepted for symmetry: the output is one JSON line anyway");
   cmd->add_option("--threads", o->threads,
                   "CPU threads (default: OMP_NUM_THREADS, else the CPUs this process may use)");
   return [o, cmd]() {
@@ -474,7 +473,6 @@ std::function<bool()> add_bench_train_command(CLI::App* bench) {
         {"batch_size", r.batch_size},
         {"warmup_steps", t.warmup},
         {"timed_steps", t.steps},
-        {"timed_batches", t.steps},
         {"seconds", r.train_seconds},
         {"train_images_per_second", train_ips / runs},
         {"ms_per_step", 1000.0 * r.train_seconds / static_cast<double>(t.steps)},

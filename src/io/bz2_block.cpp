@@ -314,14 +314,13 @@ void HugePageArray<T>::grow(std::size_t n) {
   ::madvise(p, bytes, MADV_HUGEPAGE);  // advice only: without huge pages it still works
   data_ = static_cast<T*>(p);
   capacity_ = bytes / sizeof(T);
-  bytes_ = bytes;
 }
 
 template <typename T>
 void HugePageArray<T>::release() {
   std::free(data_);
   data_ = nullptr;
-  capacity_ = bytes_ = 0;
+  capacity_ = 0;
 }
 
 template class HugePageArray<std::uint8_t>;

@@ -31,7 +31,7 @@ class HugePageArray {
   void grow(std::size_t n);
   void release();
   T* data_ = nullptr;
-  std::size_t capacity_ = 0, bytes_ = 0;
+  std::size_t capacity_ = 0;
 };
 
 inline constexpr int kChains = 16;                 // chains of the inverse BWT walked at once

@@ -14,6 +14,7 @@
 #include "natsbench/train/hyper_params.h"
 #include "natsbench/train/trainer.h"
 #include "natsbench/util/error.h"
+#include "train_test_util.h"
 
 namespace train = natsbench::train;
 namespace data = natsbench::data;
@@ -22,19 +23,10 @@ using natsbench::Space;
 
 namespace {
 
-// Learnable synthetic cifar10 data: the class shifts the brightness of the first channel.
+// Learnable synthetic cifar10 data, evaluated on the training images.
 data::BenchmarkData synthetic_data(std::int64_t n) {
-  at::Generator gen = data::make_generator(at::kCPU, 11);
-  const at::Tensor labels = at::randint(0, 10, {n}, gen, at::TensorOptions().dtype(at::kLong));
-  at::Tensor images = at::randint(0, 64, {n, 3, 32, 32}, gen, at::TensorOptions().dtype(at::kLong));
-  images.select(1, 0).add_((labels * 19).view({n, 1, 1}));
-  data::BenchmarkData d;
-  d.name = "cifar10";
-  d.num_classes = 10;
-  d.input_shape = {3, 32, 32};
-  d.pad = 4;
-  d.norm = data::normalization(data::Source::Cifar10);
-  d.train = {images.to(at::kByte), labels};
+  data::BenchmarkData d = natsbench::train_test::cifar_shaped("cifar10");
+  d.train = natsbench::train_test::synthetic_set(n, 11);
   d.eval_sets.emplace_back("ori-test", d.train);
   return d;
 }

@@ -13,6 +13,7 @@
 #include "natsbench/train/interrupt.h"
 #include "natsbench/train/trainer.h"
 #include "natsbench/util/atomic_file.h"
+#include "train_test_util.h"
 
 namespace train = natsbench::train;
 namespace data = natsbench::data;
@@ -21,23 +22,10 @@ using natsbench::Space;
 
 namespace {
 
-// A learnable synthetic cifar10 dataset: the class sets the mean brightness of one channel.
-data::ImageSet synthetic_set(std::int64_t n, std::uint64_t seed) {
-  at::Generator gen = data::make_generator(at::kCPU, seed);
-  const at::Tensor labels = at::randint(0, 10, {n}, gen, at::TensorOptions().dtype(at::kLong));
-  at::Tensor images = at::randint(0, 64, {n, 3, 32, 32}, gen, at::TensorOptions().dtype(at::kLong));
-  images.select(1, 0).add_((labels * 19).view({n, 1, 1}));
-  return {images.to(at::kByte), labels};
-}
+using natsbench::train_test::synthetic_set;
 
 data::BenchmarkData synthetic_data(std::int64_t train_images, std::int64_t test_images) {
-  data::BenchmarkData d;
-  d.name = "cifar10-valid";
-  d.num_classes = 10;
-  d.input_shape = {3, 32, 32};
-  d.pad = 4;
-  d.norm = data::normalization(data::Source::Cifar10);
-  d.layout = "synthetic";
+  data::BenchmarkData d = natsbench::train_test::cifar_shaped("cifar10-valid");
   d.train = synthetic_set(train_images, 1);
   d.eval_sets.emplace_back("ori-test", synthetic_set(test_images, 2));
   d.eval_sets.emplace_back("x-valid", synthetic_set(test_images / 2, 3));
