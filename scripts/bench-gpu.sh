@@ -11,6 +11,9 @@
 #                 --no-graph, when the flag exists), --concurrent 2/4/8, sampling GPU
 #                 utilisation with nvidia-smi while each runs
 #   5. gpu-test   the torch test binary's GPU tests (Catch2 tag [gpu])
+#   5b. sweep     natsbench sweep on fake data: 3 seeds of the arch with CUDA graphs and
+#                 --concurrent 3, then one at a time with --no-graph; records compared
+#                 (tools/bench/compare_runs.py --rtol SWEEP_RTOL, default 1e-3)
 #   6. optional   reference with torchvision transforms, nsys kernel summary (if nsys exists)
 # Every step has a time limit and the whole script a budget; bench-gpu.json is rewritten after
 # each step, so a cut-off run still returns what it measured.
@@ -32,6 +35,7 @@
 #   REF_STEPS, REF_WARMUP, REF_WORKERS reference loop (default 60 / 10 / 4)
 #   REF_PROFILE_STEPS   steps the reference then runs under torch.profiler (default 5; 0: none)
 #   BENCH_CONCURRENT    the --concurrent values (default "2 4 8")
+#   SWEEP_BATCHES       --max-batches of the two sweeps of step 5b (default 40)
 #   BENCH_GPU_TEST_TAGS Catch2 test spec of the GPU tests (default "[gpu]")
 #   BENCH_TEST_BINARY   test target / binary name (default natsbench_torch_tests)
 #   BENCH_JOBS          compile jobs (default: all CPUs)
@@ -272,6 +276,28 @@ else
     say "gpu-test: $(grep -c . <<<"$listed") test cases match $test_tags"
     run_step gpu-test test 150 0 -- env LD_LIBRARY_PATH="$nb_ldpath" "$test_bin" "$test_tags" --durations yes
   fi
+fi
+
+# --- 5b. End to end: natsbench sweep, three seeds at once with graphs vs one at a time eagerly ---
+# The path a re-creation takes (RunDriver: records, checkpoints, evaluation), on fake data of the
+# benchmark's size; the records of the two must agree within SWEEP_RTOL.
+sweep_batches="${SWEEP_BATCHES:-40}"
+if [ -x "$nb_bin" ] && nb sweep --help 2>&1 | grep -q -- --concurrent; then
+  fake="$work/fake"
+  run_step fake-data info 30 60 -- env LD_LIBRARY_PATH="$nb_ldpath" "$nb_bin" make-fake-data \
+    --root "$fake" --dataset cifar10 --train 50000 --test 10000 --seed 1
+  sweep_args=(sweep --space tss --range "$arch" --hp 01 --seeds 777,888,999 --datasets "$dataset"
+              --data-root "$fake" --device "$device" --max-batches "$sweep_batches")
+  run_step sweep-graph-concurrent3 sweep 60 40 --sample \
+    --meta "{\"mode\":\"sweep, CUDA graphs, --concurrent 3\",\"max_batches\":$sweep_batches}" \
+    -- env LD_LIBRARY_PATH="$nb_ldpath" "$nb_bin" "${sweep_args[@]}" --concurrent 3 --out "$work/sweep-c3"
+  run_step sweep-eager-serial sweep 60 25 --sample \
+    --meta "{\"mode\":\"sweep, --no-graph, one run at a time\",\"max_batches\":$sweep_batches}" \
+    -- env LD_LIBRARY_PATH="$nb_ldpath" "$nb_bin" "${sweep_args[@]}" --no-graph --out "$work/sweep-e1"
+  run_step sweep-compare check 20 15 -- "$py" tools/bench/compare_runs.py "$work/sweep-c3" \
+    "$work/sweep-e1" --rtol "${SWEEP_RTOL:-1e-3}"
+else
+  record sweep-graph-concurrent3 sweep absent "no natsbench binary, or its sweep has no --concurrent"
 fi
 
 # --- 6. Optional: the original's torchvision transforms, an nsys kernel summary -----------------

@@ -1,6 +1,7 @@
 // natsbench sweep --space tss|sss --range 00000-15624 --hp 200 [--seeds 777,888,999]
 //                 [--datasets LIST] --data-root DIR --out DIR [--shard K/N] [--mode new|cover]
-//                 [--device cpu|cuda[:N]] [--max-batches N] [--threads N] [--lock-timeout S]
+//                 [--device cpu|cuda[:N]] [--concurrent M] [--no-graph] [--max-batches N]
+//                 [--threads N] [--lock-timeout S]
 // natsbench sweep --status --out DIR
 // natsbench collect --space tss|sss --runs DIR[,DIR...] --out DIR [--hp 12,200] [--check]
 #include <ATen/Parallel.h>
@@ -38,9 +39,9 @@ Action add_sweep_command(CLI::App& app) {
                               datasets = "cifar10-valid,cifar10,cifar100,ImageNet16-120", data_root,
                               splits, out, shard = "0/1", mode = "new", device = "cpu";
     std::int64_t max_batches = 0;
-    int threads = 0;
+    int threads = 0, concurrent = 1;
     double lock_timeout = 1800;
-    bool status = false, fast = false, save_weights = false;
+    bool status = false, fast = false, save_weights = false, no_graph = false;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand(
@@ -61,6 +62,11 @@ Action add_sweep_command(CLI::App& app) {
   cmd->add_option("--mode", o->mode, "new: skip finished runs; cover: redo them")
       ->capture_default_str();
   cmd->add_option("--device", o->device, "cpu, cuda or cuda:N")->capture_default_str();
+  cmd->add_option("--concurrent", o->concurrent,
+                  "Runs trained at once on the device, each on its own CUDA stream (for GPUs)")
+      ->capture_default_str();
+  cmd->add_flag("--no-graph", o->no_graph,
+                "Run every CUDA step eagerly instead of as a CUDA graph");
   cmd->add_option("--max-batches", o->max_batches,
                   "Cap on the batches of every epoch (smoke runs)");
   cmd->add_option("--threads", o->threads, "CPU threads (default: OMP_NUM_THREADS, else all CPUs)");
@@ -87,6 +93,8 @@ Action add_sweep_command(CLI::App& app) {
       throw ArgError("--mode " + o->mode + ": expected new or cover");
     if (o->max_batches < 0) throw ArgError("--max-batches: expected >= 0 (0 = no cap)");
     if (!(o->lock_timeout > 0)) throw ArgError("--lock-timeout: expected seconds > 0");
+    if (o->concurrent < 1)
+      throw ArgError("--concurrent " + std::to_string(o->concurrent) + ": expected >= 1");
     const c10::Device device = model::parse_device(o->device);
     const auto [root, splits] = resolve_data(o->data_root, o->splits);
     require_writable(o->out);
@@ -106,24 +114,33 @@ Action add_sweep_command(CLI::App& app) {
     options.cover = o->mode == "cover";
     options.stale_after_seconds = o->lock_timeout;
     options.save_weights = o->save_weights;
+    options.concurrent = o->concurrent;
+    options.cuda_graphs = !o->no_graph;
 
     train::install_stop_handlers();
     train::set_deterministic(!o->fast);
     spdlog::info(
-        "natsbench {} sweep on {} ({} threads): {} hp {}, {} archs, {} runs in the plan, "
-        "shard {}/{} has {}",
-        train::natsbench_version(), device.str(), at::get_num_threads(), space_name(space), hp.name,
-        archs.size(), plan.size(), k, n, options.runs.size());
+        "natsbench {} sweep on {} ({} threads, {} run(s) at once): {} hp {}, {} archs, {} runs in "
+        "the plan, shard {}/{} has {}",
+        train::natsbench_version(), device.str(), at::get_num_threads(), options.concurrent,
+        space_name(space), hp.name, archs.size(), plan.size(), k, n, options.runs.size());
+    if (options.concurrent > 1 && !device.is_cuda())
+      spdlog::warn(
+          "--concurrent {} on {}: the runs share the CPU threads; concurrency is meant "
+          "for GPUs",
+          options.concurrent, device.str());
     sweep::SweepCallbacks cb;
     cb.environment = train::run_environment(device);
     double trained_seconds = 0;
     std::size_t trained_runs = 0;
     cb.on_start = [&](const train::RunSpec& spec, std::size_t position, std::size_t total) {
       std::string eta;
+      // Runs that trained side by side each took longer: divide by how many ran at once.
       if (trained_runs > 0)
         eta = ", shard ETA <= " +
               format_duration(trained_seconds / static_cast<double>(trained_runs) *
-                              static_cast<double>(total - position + 1));
+                              static_cast<double>(total - position + 1) /
+                              static_cast<double>(options.concurrent));
       spdlog::info("[{}/{}] {}: training{}", position, total, run_label(spec), eta);
     };
     cb.on_end = [&](const train::RunSpec& spec, const train::RunResult& r, double seconds) {

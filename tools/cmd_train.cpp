@@ -1,6 +1,6 @@
 // natsbench train --space tss|sss --arch N|STR --data-root DIR --out DIR [--datasets LIST]
 //                 [--hp 01|12|90|200|FILE] [--seeds LIST] [--device cpu|cuda[:N]]
-//                 [--max-batches N] [--save-weights] [--fast] [--threads N] [--json]
+//                 [--max-batches N] [--save-weights] [--fast] [--no-graph] [--threads N] [--json]
 // natsbench bench train --space tss --arch 11 [--dataset cifar10] [--device cpu|cuda] [--steps K]
 //                       [--warmup W] [--concurrent M] [--step plain|graph-safe]
 //                       [--graph|--no-graph]
@@ -218,7 +218,7 @@ Action add_train_command(CLI::App& app) {
                              seeds = "777", data_root, splits, out, device = "cpu";
     std::int64_t max_batches = 0;
     int threads = 0;
-    bool save_weights = false, fast = false, json = false;
+    bool save_weights = false, fast = false, json = false, no_graph = false;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand(
@@ -244,6 +244,8 @@ Action add_train_command(CLI::App& app) {
   cmd->add_flag("--fast", o->fast,
                 "cuDNN autotuning and TF32 instead of deterministic fp32 kernels (not "
                 "bit-reproducible)");
+  cmd->add_flag("--no-graph", o->no_graph,
+                "Run every CUDA step eagerly instead of as a CUDA graph");
   cmd->add_flag("--json", o->json, "Print the summary as JSON instead of a table");
   return [o]() {
     // Every argument is checked before any work starts.
@@ -326,6 +328,7 @@ Action add_train_command(CLI::App& app) {
           hooks.environment = environment;
           hooks.environment["data"] = data_json[dataset];
           hooks.save_weights = o->save_weights;
+          hooks.cuda_graphs = !o->no_graph;
           hooks.on_batch = [&](const train::Progress& p) { display.batch(p); };
           hooks.on_epoch = [&](const train::RunRecord& r, int epoch) {
             display.epoch(r, epoch, seconds_since(start));

@@ -1,9 +1,11 @@
 #include "natsbench/sweep/sweep.h"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 
@@ -79,66 +81,102 @@ SweepSummary run_sweep(const SweepOptions& o, const c10::Device& device, const S
     return d;
   };
 
-  for (std::size_t i = 0; i < o.runs.size(); ++i) {
-    if (train::stop_requested()) {
-      summary.interrupted = true;
-      break;
-    }
-    const train::RunSpec spec = spec_of(o, o.runs[i]);
-    const train::RunPaths paths = train::run_paths(o.out, spec);
-    if (!o.cover && train::finished_record(spec, paths)) {
-      ++summary.already_done;
-      continue;
-    }
-    fs::create_directories(fs::path(paths.record).parent_path());
-    auto lock = RunLock::claim(lock_path(paths), o.stale_after_seconds);
-    if (!lock) {
-      ++summary.held_elsewhere;
-      continue;
-    }
-    if (lock->took_over()) {
-      ++summary.took_over;
-      if (cb.on_warning)
-        cb.on_warning(lock_path(paths) + ": took over the lock of a worker that is gone");
-    }
-    // Another worker may have finished the run between our check and our claim.
-    if (!o.cover && train::finished_record(spec, paths)) {
-      ++summary.already_done;
-      continue;
-    }
-    if (o.cover) {
-      std::error_code ec;
-      fs::remove(paths.record, ec);
-      fs::remove(paths.checkpoint, ec);
-    }
-    const data::BenchmarkData& data = data_of(spec.dataset);
-    if (cb.on_start) cb.on_start(spec, i + 1, o.runs.size());
-    train::TrainHooks hooks;
-    hooks.environment = cb.environment;
-    hooks.environment["data"] = reports[spec.dataset];
-    hooks.save_weights = o.save_weights;
-    hooks.on_warning = cb.on_warning;
-    hooks.on_epoch = cb.on_epoch;
-    auto last_refresh = Clock::now();
-    hooks.on_batch = [&](const train::Progress& p) {
-      if (Clock::now() - last_refresh > std::chrono::seconds(30)) {
-        lock->refresh();
-        last_refresh = Clock::now();
+  // The runs in training: up to o.concurrent, advanced in turn from this thread, each on its own
+  // CUDA stream, so one run's kernels execute while the next run's are launched.
+  struct Active {
+    train::RunSpec spec;
+    std::optional<RunLock> lock;
+    std::unique_ptr<train::RunDriver> driver;
+    Clock::time_point start, last_refresh;
+  };
+  std::vector<std::unique_ptr<Active>> active;
+  std::size_t i = 0;  // the next run of the shard to consider
+  // Claims and starts the next run of the shard that needs training; false when none is left.
+  const auto start_next = [&]() -> bool {
+    for (; i < o.runs.size(); ++i) {
+      if (train::stop_requested()) {
+        summary.interrupted = true;
+        return false;
       }
-      if (cb.on_batch) cb.on_batch(p);
-    };
-    const auto start = Clock::now();
-    const train::RunResult result = train::train_run(spec, data, device, paths, hooks);
-    lock->release();
-    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    if (cb.on_end) cb.on_end(spec, result, seconds);
-    if (result.outcome == train::RunOutcome::Interrupted) {
-      summary.interrupted = true;
-      break;
+      const train::RunSpec spec = spec_of(o, o.runs[i]);
+      const train::RunPaths paths = train::run_paths(o.out, spec);
+      if (!o.cover && train::finished_record(spec, paths)) {
+        ++summary.already_done;
+        continue;
+      }
+      fs::create_directories(fs::path(paths.record).parent_path());
+      auto lock = RunLock::claim(lock_path(paths), o.stale_after_seconds);
+      if (!lock) {
+        ++summary.held_elsewhere;
+        continue;
+      }
+      if (lock->took_over()) {
+        ++summary.took_over;
+        if (cb.on_warning)
+          cb.on_warning(lock_path(paths) + ": took over the lock of a worker that is gone");
+      }
+      // Another worker may have finished the run between our check and our claim.
+      if (!o.cover && train::finished_record(spec, paths)) {
+        ++summary.already_done;
+        continue;
+      }
+      if (o.cover) {
+        std::error_code ec;
+        fs::remove(paths.record, ec);
+        fs::remove(paths.checkpoint, ec);
+      }
+      const data::BenchmarkData& data = data_of(spec.dataset);
+      if (cb.on_start) cb.on_start(spec, i + 1, o.runs.size());
+      auto run = std::make_unique<Active>();
+      run->spec = spec;
+      run->lock.emplace(std::move(*lock));
+      run->start = run->last_refresh = Clock::now();
+      train::TrainHooks hooks;
+      hooks.environment = cb.environment;
+      hooks.environment["data"] = reports[spec.dataset];
+      hooks.save_weights = o.save_weights;
+      hooks.cuda_graphs = o.cuda_graphs;
+      hooks.on_warning = cb.on_warning;
+      hooks.on_epoch = cb.on_epoch;
+      Active* self = run.get();
+      hooks.on_batch = [self, &cb](const train::Progress& p) {
+        if (Clock::now() - self->last_refresh > std::chrono::seconds(30)) {
+          self->lock->refresh();
+          self->last_refresh = Clock::now();
+        }
+        if (cb.on_batch) cb.on_batch(p);
+      };
+      run->driver = std::make_unique<train::RunDriver>(spec, data, device, paths, hooks);
+      active.push_back(std::move(run));
+      ++i;
+      return true;
     }
-    if (result.outcome == train::RunOutcome::Failed) ++summary.failed;
-    if (result.outcome == train::RunOutcome::Complete) ++summary.trained;
-    if (result.outcome == train::RunOutcome::AlreadyDone) ++summary.already_done;
+    return false;
+  };
+
+  const std::size_t slots = static_cast<std::size_t>(std::max(1, o.concurrent));
+  while (true) {
+    while (active.size() < slots && start_next()) {
+    }
+    if (active.empty()) break;
+    for (auto it = active.begin(); it != active.end();) {
+      Active& run = **it;
+      if (run.driver->advance()) {
+        ++it;
+        continue;
+      }
+      const train::RunResult& result = run.driver->result();
+      run.lock->release();
+      const double seconds = std::chrono::duration<double>(Clock::now() - run.start).count();
+      if (cb.on_end) cb.on_end(run.spec, result, seconds);
+      if (result.outcome == train::RunOutcome::Interrupted) summary.interrupted = true;
+      if (result.outcome == train::RunOutcome::Failed) ++summary.failed;
+      if (result.outcome == train::RunOutcome::Complete) ++summary.trained;
+      if (result.outcome == train::RunOutcome::AlreadyDone) ++summary.already_done;
+      it = active.erase(it);
+    }
+    // An interrupted run means a stop was requested: start nothing new, let the others stop too.
+    if (summary.interrupted) i = o.runs.size();
   }
   return summary;
 }

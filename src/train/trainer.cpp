@@ -11,6 +11,8 @@
 #include "natsbench/model/device.h"
 #include "natsbench/model/state_dict.h"
 #include "natsbench/train/checkpoint.h"
+#include "natsbench/train/cuda_graph.h"
+#include "natsbench/train/fast_step.h"
 #include "natsbench/train/interrupt.h"
 #include "natsbench/util/atomic_file.h"
 #include "natsbench/util/error.h"
@@ -141,24 +143,91 @@ std::optional<RunRecord> finished_record(const RunSpec& spec, const RunPaths& pa
   return done;
 }
 
-RunResult train_run(const RunSpec& spec, const data::BenchmarkData& data, const c10::Device& device,
-                    const RunPaths& paths, const TrainHooks& hooks) {
-  namespace fs = std::filesystem;
-  const auto started = Clock::now();
-  const auto warn = [&](const std::string& text) {
+struct RunDriver::Impl {
+  enum class Phase { Train, Eval, Done };
+
+  Impl(const RunSpec& spec, const data::BenchmarkData& data, const c10::Device& device,
+       const RunPaths& paths, TrainHooks hooks);
+  bool advance();
+
+  void warn(const std::string& text) const {
     if (hooks.on_warning) hooks.on_warning(text);
-  };
+  }
+  // Waits for this run's work (its stream) only, so that concurrent runs keep going.
+  void synchronize() const {
+    if (device.is_cuda()) stream.synchronize();
+  }
+  void begin_epoch(int e);
+  void end_training();
+  void end_evaluation_set();
+  void end_epoch();
+  void checkpoint(int at_epoch, std::int64_t next_batch, const BatchStats& partial, double seconds);
+  void complete();
+  void finish(const std::string& status);
+  void fail(int at_epoch, const std::string& reason);
+  void interrupt();
+
+  RunSpec spec;
+  const data::BenchmarkData& data;
+  c10::Device device;
+  RunPaths paths;
+  TrainHooks hooks;
+  Clock::time_point started = Clock::now();
+  c10::Stream stream;
+  Model m;
+  CheckpointState state;
+  RunResult result;
+  std::shared_ptr<data::BatchSource> train_loader;
+  std::vector<std::shared_ptr<data::BatchSource>> eval_loaders;
+  std::unique_ptr<FastTrainStep> train_step;
+  std::unique_ptr<FastEvalStep> eval_step;
+  std::int64_t batches = 0;
+  int epochs = 0;
+
+  // The epoch in progress.
+  Phase phase = Phase::Train;
+  int epoch = 0;
+  std::int64_t next = 0;  // next training batch
+  BatchStats done;        // its training batches so far
+  double train_seconds = 0;
+  double lr = 0;
+  Clock::time_point phase_start;
+  EpochRecord ep;
+  std::size_t eval_set = 0;
+  std::int64_t eval_next = 0, eval_batches = 0;
+};
+
+RunDriver::Impl::Impl(const RunSpec& run_spec, const data::BenchmarkData& run_data,
+                      const c10::Device& run_device, const RunPaths& run_paths,
+                      TrainHooks run_hooks)
+    : spec(run_spec),
+      data(run_data),
+      device(run_device),
+      paths(run_paths),
+      hooks(std::move(run_hooks)),
+      stream(side_stream(run_device)) {
+  namespace fs = std::filesystem;
   if (data.name != spec.dataset)
     throw ArgError("run of " + spec.dataset + " given the data of " + data.name);
-  if (auto done = finished_record(spec, paths)) return {RunOutcome::AlreadyDone, *done, 0};
+  if (auto finished = finished_record(spec, paths)) {
+    result = {RunOutcome::AlreadyDone, *finished, 0};
+    phase = Phase::Done;
+    return;
+  }
   std::error_code ec;
   fs::create_directories(fs::path(paths.record).parent_path(), ec);
   if (ec) throw Error(fs::path(paths.record).parent_path().string() + ": " + ec.message());
 
   set_deterministic(spec.deterministic);
-  Model m = build_model(spec, device);
+  // The data reached the device on the default stream; this run's work goes on its own.
+  model::synchronize(device);
+  StreamScope scope(stream);
+  m = build_model(spec, device);
 
-  CheckpointState state;
+  FastStepOptions step_options;
+  step_options.graph = hooks.cuda_graphs && device.is_cuda() && cuda_graphs_built();
+  step_options.lr_source = LrSource::Host;  // a graph switches it to Device
+
   RunRecord& record = state.record;
   record.status = "running";
   record.spec = spec;
@@ -168,9 +237,9 @@ RunResult train_run(const RunSpec& spec, const data::BenchmarkData& data, const 
   record.train_images = data.train.size();
   for (const auto& [name, set] : data.eval_sets) record.eval_images.emplace_back(name, set.size());
   record.environment = hooks.environment;
+  record.environment["train_step"] = step_options.graph ? "cuda-graph" : "eager";
   record.started = utc_now_iso8601();
 
-  RunResult result;
   if (fs::exists(paths.checkpoint, ec)) {
     try {
       state = load_checkpoint(paths.checkpoint, spec, *m.net, *m.optimizer);
@@ -185,109 +254,193 @@ RunResult train_run(const RunSpec& spec, const data::BenchmarkData& data, const 
     }
   }
 
-  auto train_loader = data::make_train_loader(data, device, spec.seed, spec.hp.batch_size);
-  std::vector<std::shared_ptr<data::BatchSource>> eval_loaders;
+  train_loader = data::make_train_loader(data, device, spec.seed, spec.hp.batch_size);
+  std::int64_t eval_rows = 1;
   for (std::size_t k = 0; k < data.eval_sets.size(); ++k) {
     eval_loaders.push_back(data::make_eval_loader(data, data.eval_sets[k].first, device,
                                                   data::epoch_seed(spec.seed, k, 7),
                                                   spec.hp.batch_size));
+    eval_rows = std::max(eval_rows, capped(eval_loaders.back()->size(), spec.max_batches));
   }
-  const std::int64_t batches = capped(train_loader->size(), spec.max_batches);
+  batches = capped(train_loader->size(), spec.max_batches);
   record.train_batches = batches;
-  const int epochs = spec.hp.total_epochs();
+  epochs = spec.hp.total_epochs();
+  train_step = std::make_unique<FastTrainStep>(m.net, spec.hp, device, spec.hp.batch_size,
+                                               std::max<std::int64_t>(batches, 1), step_options);
+  train_step->optimizer().load_from(*m.optimizer);
+  eval_step =
+      std::make_unique<FastEvalStep>(m.net, device, spec.hp.batch_size, eval_rows, step_options);
+  begin_epoch(state.epoch);
+}
 
-  const auto checkpoint = [&](int epoch, std::int64_t next, const BatchStats& partial,
-                              double seconds) {
-    state.epoch = epoch;
-    state.next_batch = next;
-    state.partial = partial;
-    state.partial_seconds = seconds;
-    save_checkpoint(paths.checkpoint, *m.net, *m.optimizer, state);
-  };
-  const auto finish = [&](const std::string& status) {
-    record.status = status;
-    record.finished = utc_now_iso8601();
-    write_file_atomic(paths.record, to_json(record).dump(1) + "\n");
-    fs::remove(paths.checkpoint, ec);
-  };
-  const auto fail = [&](int epoch, const std::string& reason) {
-    record.failed_epoch = epoch;
-    record.failure = reason;
-    finish("failed");
-    result.outcome = RunOutcome::Failed;
-    result.record = record;
-    return result;
-  };
-  const auto interrupted = [&] {
-    result.outcome = RunOutcome::Interrupted;
-    result.record = record;
-    return result;
-  };
-
-  for (int epoch = state.epoch; epoch < epochs; ++epoch) {
-    const bool resuming = epoch == state.epoch;
-    const std::int64_t first = resuming ? state.next_batch : 0;
-    BatchStats done = resuming ? state.partial : BatchStats{};
-    double train_seconds = resuming ? state.partial_seconds : 0;
-
-    train_loader->set_epoch(epoch);
-    const double lr = learning_rate(spec.hp, epoch, 0, train_loader->size());
-    set_lr(*m.optimizer, lr);
-    MetricAccumulator metrics(batches, device);
-    model::synchronize(device);
-    const auto start = Clock::now();
-    const std::int64_t next =
-        train_batches(m.net, *m.optimizer, *train_loader, spec.hp, epoch, first, batches, metrics,
-                      [&](std::int64_t i) {
-                        if (hooks.on_batch)
-                          hooks.on_batch({epoch, epochs, i + 1, batches, seconds_since(started)});
-                        return !stop_requested();
-                      });
-    model::synchronize(device);
-    train_seconds += seconds_since(start);
-    done = append(std::move(done), metrics.read(first, next));
-    if (next < batches) {
-      checkpoint(epoch, next, done, train_seconds);
-      return interrupted();
-    }
-    EpochRecord ep;
-    ep.lr = lr;
-    ep.train = combine(done, train_seconds);
-    if (!ep.train.finite) {
-      for (float loss : done.loss) {
-        if (!std::isfinite(loss))
-          return fail(epoch, "non-finite training loss (" + describe(loss) + ") in epoch " +
-                                 std::to_string(epoch));
-      }
-    }
-    for (std::size_t k = 0; k < eval_loaders.size(); ++k) {
-      if (stop_requested()) {
-        checkpoint(epoch, batches, done, train_seconds);  // resuming re-runs this evaluation
-        return interrupted();
-      }
-      auto& loader = *eval_loaders[k];
-      loader.set_epoch(epoch);
-      const std::string& name = data.eval_sets[k].first;
-      EpochMetrics metric =
-          evaluate(m.net, loader, device, capped(loader.size(), spec.max_batches));
-      if (!metric.finite)
-        return fail(epoch,
-                    "non-finite evaluation loss on " + name + " in epoch " + std::to_string(epoch));
-      ep.eval.emplace_back(name, metric);
-    }
-    record.epochs.push_back(std::move(ep));
-    checkpoint(epoch + 1, 0, {}, 0);
-    if (hooks.on_epoch) hooks.on_epoch(record, epoch);
-    if (stop_requested() && epoch + 1 < epochs) return interrupted();
+void RunDriver::Impl::begin_epoch(int e) {
+  epoch = e;
+  if (epoch >= epochs) {
+    complete();
+    return;
   }
+  // The checkpoint's position when resuming; after an epoch, checkpoint() left state at e, 0.
+  const bool resuming = epoch == state.epoch;
+  next = resuming ? state.next_batch : 0;
+  done = resuming ? state.partial : BatchStats{};
+  train_seconds = resuming ? state.partial_seconds : 0;
+  train_loader->set_epoch(epoch);
+  lr = learning_rate(spec.hp, epoch, 0, train_loader->size());
+  train_step->set_lr(lr);
+  train_step->rewind();
+  ep = EpochRecord{};
+  phase = Phase::Train;
+  synchronize();
+  phase_start = Clock::now();
+  if (next >= batches) end_training();
+}
 
-  record.latency =
+bool RunDriver::Impl::advance() {
+  if (phase == Phase::Done) return false;
+  StreamScope scope(stream);
+  if (phase == Phase::Train) {
+    // Only warm-up epochs change the rate within an epoch (spec §5.6).
+    if (epoch < spec.hp.warmup)
+      train_step->set_lr(learning_rate(spec.hp, epoch, next, train_loader->size()));
+    train_step->step(train_loader->get(next));
+    ++next;
+    if (hooks.on_batch) hooks.on_batch({epoch, epochs, next, batches, seconds_since(started)});
+    if (next == batches || stop_requested()) end_training();
+    return phase != Phase::Done;
+  }
+  // Phase::Eval
+  FastEvalStep& step = *eval_step;
+  data::BatchSource& loader = *eval_loaders[eval_set];
+  if (eval_next == 0) {
+    if (stop_requested()) {
+      checkpoint(epoch, batches, done, train_seconds);  // resuming re-runs this evaluation
+      interrupt();
+      return false;
+    }
+    loader.set_epoch(epoch);
+    eval_batches = capped(loader.size(), spec.max_batches);
+    step.rewind();
+    synchronize();
+    phase_start = Clock::now();
+  }
+  if (eval_next < eval_batches) step.step(loader.get(eval_next++));
+  if (eval_next == eval_batches) end_evaluation_set();
+  return phase != Phase::Done;
+}
+
+void RunDriver::Impl::end_training() {
+  synchronize();
+  train_seconds += seconds_since(phase_start);
+  done = append(std::move(done), train_step->read());
+  if (next < batches) {
+    checkpoint(epoch, next, done, train_seconds);
+    interrupt();
+    return;
+  }
+  ep.lr = lr;
+  ep.train = combine(done, train_seconds);
+  if (!ep.train.finite) {
+    for (float loss : done.loss) {
+      if (!std::isfinite(loss)) {
+        fail(epoch,
+             "non-finite training loss (" + describe(loss) + ") in epoch " + std::to_string(epoch));
+        return;
+      }
+    }
+  }
+  phase = Phase::Eval;
+  eval_set = 0;
+  eval_next = 0;
+  if (eval_loaders.empty()) end_epoch();
+}
+
+void RunDriver::Impl::end_evaluation_set() {
+  synchronize();
+  const double seconds = seconds_since(phase_start);
+  const std::string& name = data.eval_sets[eval_set].first;
+  const EpochMetrics metric = combine(eval_step->read(), seconds);
+  if (!metric.finite) {
+    fail(epoch, "non-finite evaluation loss on " + name + " in epoch " + std::to_string(epoch));
+    return;
+  }
+  ep.eval.emplace_back(name, metric);
+  eval_next = 0;
+  if (++eval_set == eval_loaders.size()) end_epoch();
+}
+
+void RunDriver::Impl::end_epoch() {
+  state.record.epochs.push_back(std::move(ep));
+  checkpoint(epoch + 1, 0, {}, 0);
+  if (hooks.on_epoch) hooks.on_epoch(state.record, epoch);
+  if (stop_requested() && epoch + 1 < epochs) {
+    interrupt();
+    return;
+  }
+  begin_epoch(epoch + 1);
+}
+
+void RunDriver::Impl::checkpoint(int at_epoch, std::int64_t next_batch, const BatchStats& partial,
+                                 double seconds) {
+  state.epoch = at_epoch;
+  state.next_batch = next_batch;
+  state.partial = partial;
+  state.partial_seconds = seconds;
+  train_step->optimizer().save_to(*m.optimizer);  // the checkpoint keeps torch::optim::SGD's format
+  save_checkpoint(paths.checkpoint, *m.net, *m.optimizer, state);
+}
+
+void RunDriver::Impl::complete() {
+  state.record.latency =
       model::measure_latency(m.net, dataset_info(spec.dataset).image_size, device, 256, 3, 1);
   if (hooks.save_weights) model::save_state_dict(*m.net, paths.weights);
   finish("complete");
   result.outcome = RunOutcome::Complete;
+}
+
+void RunDriver::Impl::finish(const std::string& status) {
+  RunRecord& record = state.record;
+  record.status = status;
+  record.finished = utc_now_iso8601();
+  write_file_atomic(paths.record, to_json(record).dump(1) + "\n");
+  std::error_code ec;
+  std::filesystem::remove(paths.checkpoint, ec);
   result.record = record;
-  return result;
+  phase = Phase::Done;
+}
+
+void RunDriver::Impl::fail(int at_epoch, const std::string& reason) {
+  state.record.failed_epoch = at_epoch;
+  state.record.failure = reason;
+  finish("failed");
+  result.outcome = RunOutcome::Failed;
+}
+
+void RunDriver::Impl::interrupt() {
+  result.outcome = RunOutcome::Interrupted;
+  result.record = state.record;
+  phase = Phase::Done;
+}
+
+RunDriver::RunDriver(const RunSpec& spec, const data::BenchmarkData& data,
+                     const c10::Device& device, const RunPaths& paths, TrainHooks hooks)
+    : impl_(std::make_unique<Impl>(spec, data, device, paths, std::move(hooks))) {}
+
+RunDriver::~RunDriver() = default;
+
+bool RunDriver::advance() {
+  return impl_->advance();
+}
+
+const RunResult& RunDriver::result() const {
+  return impl_->result;
+}
+
+RunResult train_run(const RunSpec& spec, const data::BenchmarkData& data, const c10::Device& device,
+                    const RunPaths& paths, const TrainHooks& hooks) {
+  RunDriver driver(spec, data, device, paths, hooks);
+  while (driver.advance()) {
+  }
+  return driver.result();
 }
 
 }  // namespace natsbench::train

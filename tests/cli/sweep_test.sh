@@ -43,6 +43,40 @@ assert data["checksums"]["status"] == "mismatch" and data["official_sizes"] is F
 assert data["layout"] == "python" and data["root"].endswith("/data"), data
 PY
 
+# 1b. Three runs at once (--concurrent 3, interleaved on one thread) give the same numbers as one
+# at a time; SIGTERM mid-sweep checkpoints every active run, and the restart completes them.
+compare_records() {  # DIR_A DIR_B: every record's metrics bit-identical
+  $py "$(dirname "${BASH_SOURCE[0]}")/../../tools/bench/compare_runs.py" "$1" "$2" >"$tmp/cmp.json" ||
+    { cat "$tmp/cmp.json"; return 1; }
+}
+"${sweep[@]}" --out "$tmp/three" --concurrent 3 >"$tmp/c3.json" 2>"$tmp/c3.log" ||
+  fail "sweep --concurrent 3: $(tail -n 3 "$tmp/c3.log")"
+grep -q '"trained":12' "$tmp/c3.json" || fail "sweep --concurrent 3 summary: $(cat "$tmp/c3.json")"
+grep -q 'the runs share the CPU threads' "$tmp/c3.log" || fail "no CPU concurrency warning"
+compare_records "$tmp/two" "$tmp/three" || fail "--concurrent 3 records differ from one at a time"
+sigterm=("$natsbench" sweep --space sss --range 0-5 --hp 01 --datasets cifar10-valid
+         --data-root "$tmp/data" --max-batches 2 --threads 1 --concurrent 3 --out "$tmp/term")
+"${sigterm[@]}" >"$tmp/t1.json" 2>"$tmp/t1.log" &
+pid=$!
+for _ in $(seq 1 400); do  # until the first three runs are claimed
+  [ "$(find "$tmp/term" -name '*.lock' 2>/dev/null | wc -l)" -eq 3 ] && break
+  sleep 0.05
+done
+sleep 0.3
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+[ "$rc" -eq 75 ] || fail "sweep --concurrent 3 after SIGTERM exited $rc: $(tail -n 3 "$tmp/t1.log")"
+grep -q '"interrupted":true' "$tmp/t1.json" || fail "SIGTERM summary: $(cat "$tmp/t1.json")"
+[ -z "$(find "$tmp/term" -name '*.lock')" ] || fail "locks left after SIGTERM"
+[ "$(find "$tmp/term" -name '*.ckpt' | wc -l)" -eq 3 ] ||
+  fail "SIGTERM: expected a checkpoint for each of the 3 active runs"
+"${sigterm[@]}" >"$tmp/t2.json" 2>"$tmp/t2.log" || fail "restart after SIGTERM"
+"$natsbench" sweep --space sss --range 0-5 --hp 01 --datasets cifar10-valid --data-root "$tmp/data" \
+  --max-batches 2 --threads 1 --out "$tmp/term-ref" >/dev/null 2>&1 ||
+  fail "reference sweep for the SIGTERM case"
+compare_records "$tmp/term-ref" "$tmp/term" || fail "SIGTERM + restart records differ"
+
 # 2. Shards 0/2 and 1/2 together are the plan.
 "${sweep[@]}" --out "$tmp/shards" --shard 0/2 >"$tmp/s0.json" 2>/dev/null || fail "shard 0/2"
 "${sweep[@]}" --out "$tmp/shards" --shard 1/2 >"$tmp/s1.json" 2>/dev/null || fail "shard 1/2"

@@ -9,6 +9,7 @@
 #include "../data/data_test_util.h"
 #include "natsbench/data/benchmark_data.h"
 #include "natsbench/data/fake_data.h"
+#include "natsbench/model/cost.h"
 #include "natsbench/train/checkpoint.h"
 #include "natsbench/train/interrupt.h"
 #include "natsbench/train/trainer.h"
@@ -219,6 +220,54 @@ TEST_CASE("a run: record schema, protocol values, skip when done", "[train]") {
   spec.max_batches = 1;
   CHECK_THROWS_WITH(train::train_run(spec, d, at::kCPU, paths, hooks),
                     Catch::Contains("holds a record of another run"));
+}
+
+TEST_CASE("a run trains with the fast path's steps and gets the plain steps' bits", "[train]") {
+  // The run (RunDriver: FastTrainStep / FastEvalStep, GraphSafeSgd) against the protocol written
+  // out with the plain steps: torch::optim::SGD, train_batches(), evaluate().
+  natsbench::testing::TempDir dir("plain");
+  const data::BenchmarkData d = synthetic_data(80, 40);
+  for (const char* arch : {"8:8:8:8:8", "tss"}) {
+    INFO(arch);
+    train::RunSpec spec = small_spec(2);
+    if (std::string(arch) == "tss")
+      spec.arch = natsbench::lookup_arch(
+          Space::Topology,
+          "|nor_conv_3x3~0|+|none~0|skip_connect~1|+|avg_pool_3x3~0|none~1|nor_conv_1x1~2|");
+    const train::RunResult run =
+        train::train_run(spec, d, at::kCPU, train::run_paths(dir.str() + "/" + arch, spec), {});
+    REQUIRE(run.outcome == train::RunOutcome::Complete);
+    CHECK(run.record.environment["train_step"] == "eager");
+
+    torch::manual_seed(spec.seed);
+    model::CellNetwork net = model::make_network(spec.arch, 10);
+    const model::Cost cost =
+        model::count_cost(net, natsbench::dataset_info(spec.dataset).image_size);
+    auto sgd = train::make_optimizer(net, spec.hp);
+    auto loader = data::make_train_loader(d, at::kCPU, spec.seed, spec.hp.batch_size);
+    train::RunRecord plain;
+    plain.flop = cost.flops();
+    plain.param = cost.params();
+    for (int epoch = 0; epoch < spec.hp.total_epochs(); ++epoch) {
+      train::EpochRecord ep;
+      ep.lr = train::learning_rate(spec.hp, epoch, 0, loader->size());
+      for (auto& group : sgd->param_groups())
+        static_cast<torch::optim::SGDOptions&>(group.options()).lr(ep.lr);
+      loader->set_epoch(epoch);
+      train::MetricAccumulator acc(loader->size(), at::kCPU);
+      train::train_batches(net, *sgd, *loader, spec.hp, epoch, 0, loader->size(), acc, {});
+      ep.train = train::combine(acc.read(0, loader->size()), 0);
+      for (std::size_t k = 0; k < d.eval_sets.size(); ++k) {
+        auto eval = data::make_eval_loader(d, d.eval_sets[k].first, at::kCPU,
+                                           data::epoch_seed(spec.seed, k, 7), spec.hp.batch_size);
+        eval->set_epoch(epoch);
+        ep.eval.emplace_back(d.eval_sets[k].first,
+                             train::evaluate(net, *eval, at::kCPU, eval->size()));
+      }
+      plain.epochs.push_back(ep);
+    }
+    check_same_metrics(run.record, plain);
+  }
 }
 
 TEST_CASE("stopped mid-epoch or mid-evaluation and resumed: bit-identical metrics", "[train]") {

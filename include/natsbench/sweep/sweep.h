@@ -24,6 +24,8 @@ struct SweepOptions {
   bool cover = false;                 // redo complete and failed records
   double stale_after_seconds = 1800;  // a lock not refreshed for this long is taken over
   bool save_weights = false;
+  int concurrent = 1;       // runs trained at once, interleaved on their own CUDA streams
+  bool cuda_graphs = true;  // TrainHooks::cuda_graphs
 };
 
 struct SweepCallbacks {

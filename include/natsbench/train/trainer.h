@@ -2,7 +2,12 @@
 // One benchmark run (spec/training.md §5): a candidate trained on one benchmark dataset for a
 // hyper-parameter set and a seed, evaluated on every eval set after every epoch, checkpointed
 // after every epoch, resumed from its checkpoint, and summarised in a run record.
+//
+// Runs train with the fast path's steps (fast_step.h): on the CPU they give the bits of
+// train_batches() and evaluate() below (tests/train); on a CUDA device each run has its own
+// stream and, unless switched off, replays its steps as CUDA graphs.
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -18,6 +23,8 @@ namespace natsbench::train {
 // SGD over every parameter (spec §5.5: weight decay on all of them, no exclusions).
 std::unique_ptr<torch::optim::SGD> make_optimizer(model::CellNetwork& net, const HyperParams& hp);
 
+// The plain, eager steps with torch::optim::SGD: what the fast path is tested against, and
+// `bench train --step plain`.
 // Trains batches [first, end) of `loader` (already set to `epoch`) in train mode, recording each
 // into `metrics` at its batch index. `after_step(i)` runs after batch i's optimizer step and
 // returns false to stop early; returns the index of the next batch to run.
@@ -47,6 +54,7 @@ struct TrainHooks {
   std::function<void(const std::string&)> on_warning;         // e.g. a discarded checkpoint
   nlohmann::json environment;                                 // stored in the record as is
   bool save_weights = false;
+  bool cuda_graphs = true;  // on a CUDA device (CUDA build): replay steps as CUDA graphs
 };
 
 enum class RunOutcome { Complete, Failed, Interrupted, AlreadyDone };
@@ -61,8 +69,29 @@ struct RunResult {
 // when the file is damaged or belongs to another run (same path, different settings).
 std::optional<RunRecord> finished_record(const RunSpec& spec, const RunPaths& paths);
 
-// Runs (or resumes, or skips when its record is already there) one run. Throws Error for I/O
+// One run (or its resumption, or nothing when its record is already there), advanced a piece of
+// work at a time, so that one host thread can interleave several runs, each enqueueing on its
+// own CUDA stream (sweep --concurrent). `data` must outlive the driver. Throws Error for I/O
 // failures; a non-finite loss ends the run with RunOutcome::Failed and a record saying so.
+class RunDriver {
+ public:
+  RunDriver(const RunSpec& spec, const data::BenchmarkData& data, const c10::Device& device,
+            const RunPaths& paths, TrainHooks hooks);
+  ~RunDriver();
+  RunDriver(const RunDriver&) = delete;
+  RunDriver& operator=(const RunDriver&) = delete;
+
+  // Does the next piece of work: one training step, one evaluation step, or the end of the run.
+  // Returns false once the run has ended; result() then says how.
+  bool advance();
+  const RunResult& result() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// A RunDriver advanced until the run ends.
 RunResult train_run(const RunSpec& spec, const data::BenchmarkData& data, const c10::Device& device,
                     const RunPaths& paths, const TrainHooks& hooks);
 
