@@ -1,6 +1,7 @@
 // natsbench train --space tss|sss --arch N|STR --data-root DIR --out DIR [--datasets LIST]
 //                 [--hp 01|12|90|200|FILE] [--seeds LIST] [--device cpu|cuda[:N]]
-//                 [--max-batches N] [--save-weights] [--fast] [--no-graph] [--threads N] [--json]
+//                 [--max-batches N] [--save-weights] [--fast] [--no-graph] [--concurrent M]
+//                 [--threads N] [--json]
 // natsbench bench train --space tss --arch 11 [--dataset cifar10] [--device cpu|cuda] [--steps K]
 //                       [--warmup W] [--concurrent M] [--step plain|graph-safe]
 //                       [--graph|--no-graph]
@@ -18,6 +19,8 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <memory>
+#include <optional>
 #include <sstream>
 
 #include "cli_common.h"
@@ -68,7 +71,8 @@ std::string last_eval_summary(const train::EpochRecord& ep) {
 // A one-line progress bar with ETA on a terminal; a log line per epoch otherwise (and always).
 class ProgressDisplay {
  public:
-  ProgressDisplay() : tty_(isatty(STDERR_FILENO) != 0) {}
+  // `bar`: draw a progress bar when stderr is a terminal (one run at a time).
+  explicit ProgressDisplay(bool bar) : tty_(bar && isatty(STDERR_FILENO) != 0) {}
 
   void start_run(const std::string& label, int run, int runs) {
     label_ = "[" + std::to_string(run) + "/" + std::to_string(runs) + " " + label + "]";
@@ -217,7 +221,7 @@ Action add_train_command(CLI::App& app) {
     std::string space, arch, datasets = "cifar10-valid,cifar10,cifar100,ImageNet16-120", hp = "12",
                              seeds = "777", data_root, splits, out, device = "cpu";
     std::int64_t max_batches = 0;
-    int threads = 0;
+    int threads = 0, concurrent = 1;
     bool save_weights = false, fast = false, json = false, no_graph = false;
   };
   auto o = std::make_shared<Options>();
@@ -246,6 +250,9 @@ Action add_train_command(CLI::App& app) {
                 "bit-reproducible)");
   cmd->add_flag("--no-graph", o->no_graph,
                 "Run every CUDA step eagerly instead of as a CUDA graph");
+  cmd->add_option("--concurrent", o->concurrent,
+                  "Runs (seeds, datasets) trained at once, each on its own CUDA stream (for GPUs)")
+      ->capture_default_str();
   cmd->add_flag("--json", o->json, "Print the summary as JSON instead of a table");
   return [o]() {
     // Every argument is checked before any work starts.
@@ -256,6 +263,8 @@ Action add_train_command(CLI::App& app) {
     const auto seeds = parse_seeds(o->seeds);
     if (o->max_batches < 0) throw ArgError("--max-batches: expected >= 0 (0 = no cap)");
     if (o->threads < 0) throw ArgError("--threads: expected >= 1");
+    if (o->concurrent < 1)
+      throw ArgError("--concurrent " + std::to_string(o->concurrent) + ": expected >= 1");
     const c10::Device device = model::parse_device(o->device);
     const auto [root, splits] = resolve_data(o->data_root, o->splits);
     require_writable(o->out);
@@ -298,6 +307,11 @@ Action add_train_command(CLI::App& app) {
         "seed(s)",
         train::natsbench_version(), device.str(), at::get_num_threads(), space_name(space),
         arch.arch_str, hp.name, hp.total_epochs(), datasets.size(), seeds.size());
+    if (o->concurrent > 1 && !device.is_cuda())
+      spdlog::warn(
+          "--concurrent {} on {}: the runs share the CPU threads; concurrency is meant "
+          "for GPUs",
+          o->concurrent, device.str());
     for (const auto& dataset : datasets) {
       const auto& d = loaded[dataset];
       if (!d) continue;
@@ -307,54 +321,88 @@ Action add_train_command(CLI::App& app) {
       log_data_warnings(*d);
     }
 
-    ProgressDisplay display;
-    std::vector<RunRow> rows;
-    const int runs = static_cast<int>(datasets.size() * seeds.size());
-    int run = 0;
+    // The runs in plan order (per dataset, per seed); up to --concurrent of them train at once,
+    // advanced in turn, each on its own CUDA stream. With several at once there is no progress
+    // bar, only each run's epoch lines.
+    std::vector<train::RunSpec> plan;
+    for (const auto& dataset : datasets)
+      for (const auto& spec : specs[dataset]) plan.push_back(spec);
+    struct Active {
+      std::size_t position;
+      std::unique_ptr<ProgressDisplay> display;
+      std::unique_ptr<train::RunDriver> driver;
+      Clock::time_point start;
+    };
+    std::vector<std::optional<RunRow>> rows(plan.size());
+    std::vector<Active> active;
+    std::size_t next = 0;
     bool interrupted = false;
-    for (const auto& dataset : datasets) {
-      for (const auto& spec : specs[dataset]) {
-        ++run;
-        const train::RunPaths paths = train::run_paths(o->out, spec);
-        RunRow row;
-        row.spec = spec;
-        row.record_path = paths.record;
-        const auto start = Clock::now();
-        display.start_run(label_of(spec), run, runs);
-        if (auto done = train::finished_record(spec, paths)) {
-          row.result = {train::RunOutcome::AlreadyDone, std::move(*done), 0};
-        } else {
-          train::TrainHooks hooks;
-          hooks.environment = environment;
-          hooks.environment["data"] = data_json[dataset];
-          hooks.save_weights = o->save_weights;
-          hooks.cuda_graphs = !o->no_graph;
-          hooks.on_batch = [&](const train::Progress& p) { display.batch(p); };
-          hooks.on_epoch = [&](const train::RunRecord& r, int epoch) {
-            display.epoch(r, epoch, seconds_since(start));
-          };
-          hooks.on_warning = [&](const std::string& w) {
-            display.clear_line();
-            spdlog::warn("{}", w);
-          };
-          row.result = train::train_run(spec, *loaded[dataset], device, paths, hooks);
-          display.clear_line();
-          if (row.result.outcome == train::RunOutcome::Failed)
-            spdlog::warn("{}: failed: {}", label_of(spec), row.result.record.failure);
-        }
-        row.seconds = seconds_since(start);
-        rows.push_back(std::move(row));
-        if (rows.back().result.outcome == train::RunOutcome::Interrupted ||
-            train::stop_requested()) {
+    const auto start_next = [&] {
+      const std::size_t position = next++;
+      const train::RunSpec& spec = plan[position];
+      const train::RunPaths paths = train::run_paths(o->out, spec);
+      RunRow& row = rows[position].emplace();
+      row.spec = spec;
+      row.record_path = paths.record;
+      Active run{position, std::make_unique<ProgressDisplay>(o->concurrent == 1), nullptr,
+                 Clock::now()};
+      run.display->start_run(label_of(spec), static_cast<int>(position) + 1,
+                             static_cast<int>(plan.size()));
+      if (auto done = train::finished_record(spec, paths)) {
+        row.result = {train::RunOutcome::AlreadyDone, std::move(*done), 0};
+        return;
+      }
+      ProgressDisplay* display = run.display.get();
+      const Clock::time_point start = run.start;
+      train::TrainHooks hooks;
+      hooks.environment = environment;
+      hooks.environment["data"] = data_json[spec.dataset];
+      hooks.save_weights = o->save_weights;
+      hooks.cuda_graphs = !o->no_graph;
+      hooks.on_batch = [display](const train::Progress& p) { display->batch(p); };
+      hooks.on_epoch = [display, start](const train::RunRecord& r, int epoch) {
+        display->epoch(r, epoch, seconds_since(start));
+      };
+      hooks.on_warning = [display](const std::string& w) {
+        display->clear_line();
+        spdlog::warn("{}", w);
+      };
+      run.driver = std::make_unique<train::RunDriver>(spec, *loaded[spec.dataset], device, paths,
+                                                      std::move(hooks));
+      active.push_back(std::move(run));
+    };
+    while (true) {
+      while (active.size() < static_cast<std::size_t>(o->concurrent) && next < plan.size()) {
+        if (train::stop_requested()) {
           interrupted = true;
           break;
         }
+        start_next();
       }
-      if (interrupted) break;
+      if (active.empty()) break;
+      for (auto it = active.begin(); it != active.end();) {
+        if (it->driver->advance()) {
+          ++it;
+          continue;
+        }
+        RunRow& row = *rows[it->position];
+        row.result = it->driver->result();
+        row.seconds = seconds_since(it->start);
+        it->display->clear_line();
+        if (row.result.outcome == train::RunOutcome::Failed)
+          spdlog::warn("{}: failed: {}", label_of(row.spec), row.result.record.failure);
+        if (row.result.outcome == train::RunOutcome::Interrupted) interrupted = true;
+        it = active.erase(it);
+      }
+      if (interrupted) next = plan.size();  // a stop was requested: start nothing new
     }
+    std::vector<RunRow> done_rows;
+    for (auto& row : rows)
+      if (row) done_rows.push_back(std::move(*row));
+    const std::vector<RunRow>& finished = done_rows;
     if (o->json) {
       nlohmann::json out = nlohmann::json::array();
-      for (const auto& row : rows) out.push_back(row_json(row));
+      for (const auto& row : finished) out.push_back(row_json(row));
       print_json({{"space", std::string(space_name(space))},
                   {"arch", arch.arch_str},
                   {"arch_index", arch.index},
@@ -362,7 +410,7 @@ Action add_train_command(CLI::App& app) {
                   {"interrupted", interrupted},
                   {"runs", out}});
     } else {
-      print_table(rows);
+      print_table(finished);
     }
     if (interrupted) {
       spdlog::warn("stopped by signal {}: checkpoint saved; run the same command again to resume",

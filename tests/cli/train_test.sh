@@ -96,6 +96,20 @@ m="$tmp/m/tss/hp-01/arch-000011/seed-0777-cifar10"
   fail "tss --max-batches record"
 [ -s "$m.pt" ] || fail "--save-weights wrote no $m.pt"
 
+# 5b. --concurrent 3: four runs (2 datasets x 2 seeds), three at a time, the records of one at a
+#     time bit for bit, the summary in plan order.
+several=("$natsbench" train --space sss --arch 8:8:8:8:8 --datasets cifar10-valid,cifar10
+         --seeds 777,888 --hp 01 --data-root "$tmp/data" --threads 1 --max-batches 2 --json)
+"${several[@]}" --out "$tmp/serial" >"$tmp/serial.json" 2>/dev/null || fail "train, 4 runs"
+"${several[@]}" --out "$tmp/conc" --concurrent 3 >"$tmp/conc.json" 2>"$tmp/conc.err" ||
+  fail "train --concurrent 3: $(tail -n 2 "$tmp/conc.err")"
+$py "$(dirname "${BASH_SOURCE[0]}")/../../tools/bench/compare_runs.py" "$tmp/serial" "$tmp/conc" \
+  >"$tmp/cmp.json" || fail "train --concurrent 3 records differ: $(cat "$tmp/cmp.json")"
+[ "$($py -c 'import json,sys; print(" ".join("%s:%s:%s" % (r["dataset"], r["seed"], r["outcome"]) for r in json.load(open(sys.argv[1]))["runs"]))' "$tmp/conc.json")" = \
+  "cifar10-valid:777:complete cifar10-valid:888:complete cifar10:777:complete cifar10:888:complete" ] ||
+  fail "train --concurrent 3 summary: $(cat "$tmp/conc.json")"
+grep -q 'the runs share the CPU threads' "$tmp/conc.err" || fail "no CPU concurrency warning"
+
 # 6. Bad input: one line, non-zero exit, nothing written.
 base=(train --space sss --arch 8:8:8:8:8 --data-root "$tmp/data" --out "$tmp/bad")
 expect_error 2 "dataset 'cifar11': expected one of" -- "${base[@]}" --datasets cifar11
