@@ -357,6 +357,7 @@ Action add_train_command(CLI::App& app) {
       train::TrainHooks hooks;
       hooks.environment = environment;
       hooks.environment["data"] = data_json[spec.dataset];
+      hooks.environment["concurrent_runs"] = o->concurrent;  // epoch times are shared wall time
       hooks.save_weights = o->save_weights;
       hooks.cuda_graphs = !o->no_graph;
       hooks.on_batch = [display](const train::Progress& p) { display->batch(p); };

@@ -134,6 +134,9 @@ SweepSummary run_sweep(const SweepOptions& o, const c10::Device& device, const S
       train::TrainHooks hooks;
       hooks.environment = cb.environment;
       hooks.environment["data"] = reports[spec.dataset];
+      // Epoch times of runs trained side by side are shared wall time (simulate_train_eval and
+      // the time budgets of NAS algorithms read them): the record says how many shared it.
+      hooks.environment["concurrent_runs"] = o.concurrent;
       hooks.save_weights = o.save_weights;
       hooks.cuda_graphs = o.cuda_graphs;
       hooks.on_warning = cb.on_warning;

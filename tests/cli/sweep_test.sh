@@ -54,6 +54,12 @@ compare_records() {  # DIR_A DIR_B: every record's metrics bit-identical
 grep -q '"trained":12' "$tmp/c3.json" || fail "sweep --concurrent 3 summary: $(cat "$tmp/c3.json")"
 grep -q 'the runs share the CPU threads' "$tmp/c3.log" || fail "no CPU concurrency warning"
 compare_records "$tmp/two" "$tmp/three" || fail "--concurrent 3 records differ from one at a time"
+$py - "$tmp/three" <<'PY' || fail "records do not say how many runs shared the device"
+import json, pathlib, sys
+for p in pathlib.Path(sys.argv[1]).glob("sss/**/*.json"):
+    env = json.load(open(p))["environment"]
+    assert env["concurrent_runs"] == 3 and env["train_step"] == "eager", (str(p), env)
+PY
 sigterm=("$natsbench" sweep --space sss --range 0-5 --hp 01 --datasets cifar10-valid
          --data-root "$tmp/data" --max-batches 2 --threads 1 --concurrent 3 --out "$tmp/term")
 "${sigterm[@]}" >"$tmp/t1.json" 2>"$tmp/t1.log" &
