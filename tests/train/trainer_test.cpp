@@ -11,6 +11,7 @@
 #include "natsbench/data/fake_data.h"
 #include "natsbench/model/cost.h"
 #include "natsbench/train/checkpoint.h"
+#include "natsbench/train/cuda_graph.h"
 #include "natsbench/train/interrupt.h"
 #include "natsbench/train/trainer.h"
 #include "natsbench/util/atomic_file.h"
@@ -443,4 +444,72 @@ TEST_CASE("each benchmark dataset: batches per epoch, last batch, eval sets (spe
       CHECK(eval->get(eval->size() - 1).labels.size(0) == n - (eval->size() - 1) * 256);
     }
   }
+}
+
+// The GPU half of the run tests: where LibTorch sees a CUDA device, otherwise says why not.
+TEST_CASE("CUDA: a run replayed as CUDA graphs records what an eager run records, and resumes",
+          "[train][gpu]") {
+  if (!train::cuda_graphs_built()) {
+    WARN(
+        "skipped: this build links a CPU-only LibTorch (scripts/build-cuda.sh builds the CUDA "
+        "one)");
+    return;
+  }
+  if (!torch::cuda::is_available()) {
+    WARN("skipped: no CUDA device visible");
+    return;
+  }
+  const c10::Device cuda(c10::kCUDA, 0);
+  natsbench::testing::TempDir dir("cuda-run");
+  // 40 full batches of 32 per epoch: 3 eager steps, the capture, replays; 10 eval batches per set.
+  const data::BenchmarkData d = synthetic_data(1280, 320);
+  train::RunSpec spec = small_spec(2);
+  spec.arch = natsbench::lookup_arch(Space::Topology, "11");
+  train::TrainHooks eager_hooks;
+  eager_hooks.cuda_graphs = false;
+  const train::RunResult eager =
+      train::train_run(spec, d, cuda, train::run_paths(dir.str() + "/eager", spec), eager_hooks);
+  const train::RunResult graph =
+      train::train_run(spec, d, cuda, train::run_paths(dir.str() + "/graph", spec), {});
+  REQUIRE(eager.outcome == train::RunOutcome::Complete);
+  REQUIRE(graph.outcome == train::RunOutcome::Complete);
+  CHECK(eager.record.environment["train_step"] == "eager");
+  CHECK(graph.record.environment["train_step"] == "cuda-graph");
+
+  // Same kernels (deterministic cuDNN, no TF32) but for the rate's rounding (graph_safe_sgd.h):
+  // after 80 steps the losses agree to 1e-3 relative and top-1 to a percentage point; a graph
+  // that replayed a stale rate or stale inputs would be far off.
+  const auto close = [](const train::RunRecord& a, const train::RunRecord& b) {
+    REQUIRE(a.epochs.size() == b.epochs.size());
+    for (std::size_t e = 0; e < a.epochs.size(); ++e) {
+      INFO("epoch " << e);
+      CHECK(a.epochs[e].lr == b.epochs[e].lr);
+      CHECK(std::abs(a.epochs[e].train.loss - b.epochs[e].train.loss) <=
+            1e-3 * std::abs(a.epochs[e].train.loss));
+      CHECK(std::abs(a.epochs[e].train.top1 - b.epochs[e].train.top1) <= 1.0);
+      REQUIRE(a.epochs[e].eval.size() == b.epochs[e].eval.size());
+      for (std::size_t k = 0; k < a.epochs[e].eval.size(); ++k) {
+        const auto& x = a.epochs[e].eval[k].second;
+        const auto& y = b.epochs[e].eval[k].second;
+        INFO(a.epochs[e].eval[k].first << " loss " << x.loss << " vs " << y.loss);
+        CHECK(std::abs(x.loss - y.loss) <= 1e-3 * std::abs(x.loss));
+        CHECK(std::abs(x.top1 - y.top1) <= 1.0);
+      }
+    }
+  };
+  close(eager.record, graph.record);
+
+  // Stopped mid-epoch after the capture, resumed (a new capture): the uninterrupted run's numbers.
+  const train::RunPaths paths = train::run_paths(dir.str() + "/resumed", spec);
+  train::TrainHooks stop;
+  stop.on_batch = [](const train::Progress& p) {
+    if (p.epoch == 1 && p.batch == 10) train::request_stop();
+  };
+  const train::RunResult stopped = train::train_run(spec, d, cuda, paths, stop);
+  train::clear_stop();
+  REQUIRE(stopped.outcome == train::RunOutcome::Interrupted);
+  const train::RunResult resumed = train::train_run(spec, d, cuda, paths, {});
+  REQUIRE(resumed.outcome == train::RunOutcome::Complete);
+  CHECK(resumed.resumed_from == 1);
+  close(graph.record, resumed.record);
 }
