@@ -91,9 +91,17 @@ std::vector<std::uint64_t> parse_seeds(const std::string& text) {
   for (const auto& s : split_list(text, "--seeds")) {
     if (s.find_first_not_of("0123456789") != std::string::npos || s.size() > 18)
       throw ArgError("--seeds: '" + s + "' is not a non-negative integer");
-    seeds.push_back(std::stoull(s));
+    const std::uint64_t seed = std::stoull(s);
+    if (std::find(seeds.begin(), seeds.end(), seed) != seeds.end())
+      throw ArgError("--seeds: " + std::to_string(seed) + " appears twice");
+    seeds.push_back(seed);
   }
   return seeds;
+}
+
+void check_concurrent(int concurrent) {
+  if (concurrent < 1 || concurrent > 32)
+    throw ArgError("--concurrent " + std::to_string(concurrent) + ": expected 1 to 32");
 }
 
 DataLocation resolve_data(const std::string& data_root, const std::string& splits) {

@@ -54,7 +54,10 @@ struct DataLocation {
   std::string root, splits;
 };
 DataLocation resolve_data(const std::string& data_root, const std::string& splits);
-void set_threads(int requested);              // --threads, else OMP_NUM_THREADS, else CPUs
+void set_threads(int requested);  // --threads, else OMP_NUM_THREADS, else CPUs
+// --concurrent of train and sweep: 1..32 (LibTorch's stream pool has 32 streams per device; more
+// runs would share streams and each costs its data copy and graph memory).
+void check_concurrent(int concurrent);
 std::string format_duration(double seconds);  // "1h02m", "3m05s", "42s"
 // `natsbench sweep` and `natsbench collect` (tools/cmd_sweep.cpp).
 Action add_sweep_command(CLI::App& app);

@@ -93,8 +93,7 @@ Action add_sweep_command(CLI::App& app) {
       throw ArgError("--mode " + o->mode + ": expected new or cover");
     if (o->max_batches < 0) throw ArgError("--max-batches: expected >= 0 (0 = no cap)");
     if (!(o->lock_timeout > 0)) throw ArgError("--lock-timeout: expected seconds > 0");
-    if (o->concurrent < 1)
-      throw ArgError("--concurrent " + std::to_string(o->concurrent) + ": expected >= 1");
+    check_concurrent(o->concurrent);
     const c10::Device device = model::parse_device(o->device);
     const auto [root, splits] = resolve_data(o->data_root, o->splits);
     require_writable(o->out);
@@ -135,9 +134,10 @@ Action add_sweep_command(CLI::App& app) {
     std::size_t trained_runs = 0;
     cb.on_start = [&](const train::RunSpec& spec, std::size_t position, std::size_t total) {
       std::string eta;
-      // Runs that trained side by side each took longer: divide by how many ran at once.
+      // Runs that trained side by side each took longer: divide by how many ran at once. With
+      // one at a time the remaining runs bound it; with several, runs in flight are not counted.
       if (trained_runs > 0)
-        eta = ", shard ETA <= " +
+        eta = std::string(options.concurrent == 1 ? ", shard ETA <= " : ", shard ETA ~ ") +
               format_duration(trained_seconds / static_cast<double>(trained_runs) *
                               static_cast<double>(total - position + 1) /
                               static_cast<double>(options.concurrent));

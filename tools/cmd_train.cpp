@@ -263,8 +263,7 @@ Action add_train_command(CLI::App& app) {
     const auto seeds = parse_seeds(o->seeds);
     if (o->max_batches < 0) throw ArgError("--max-batches: expected >= 0 (0 = no cap)");
     if (o->threads < 0) throw ArgError("--threads: expected >= 1");
-    if (o->concurrent < 1)
-      throw ArgError("--concurrent " + std::to_string(o->concurrent) + ": expected >= 1");
+    check_concurrent(o->concurrent);
     const c10::Device device = model::parse_device(o->device);
     const auto [root, splits] = resolve_data(o->data_root, o->splits);
     require_writable(o->out);
@@ -334,69 +333,63 @@ Action add_train_command(CLI::App& app) {
       Clock::time_point start;
     };
     std::vector<std::optional<RunRow>> rows(plan.size());
-    std::vector<Active> active;
     std::size_t next = 0;
     bool interrupted = false;
-    const auto start_next = [&] {
-      const std::size_t position = next++;
-      const train::RunSpec& spec = plan[position];
-      const train::RunPaths paths = train::run_paths(o->out, spec);
-      RunRow& row = rows[position].emplace();
-      row.spec = spec;
-      row.record_path = paths.record;
-      Active run{position, std::make_unique<ProgressDisplay>(o->concurrent == 1), nullptr,
-                 Clock::now()};
-      run.display->start_run(label_of(spec), static_cast<int>(position) + 1,
-                             static_cast<int>(plan.size()));
-      if (auto done = train::finished_record(spec, paths)) {
-        row.result = {train::RunOutcome::AlreadyDone, std::move(*done), 0};
-        return;
-      }
-      ProgressDisplay* display = run.display.get();
-      const Clock::time_point start = run.start;
-      train::TrainHooks hooks;
-      hooks.environment = environment;
-      hooks.environment["data"] = data_json[spec.dataset];
-      hooks.environment["concurrent_runs"] = o->concurrent;  // epoch times are shared wall time
-      hooks.save_weights = o->save_weights;
-      hooks.cuda_graphs = !o->no_graph;
-      hooks.on_batch = [display](const train::Progress& p) { display->batch(p); };
-      hooks.on_epoch = [display, start](const train::RunRecord& r, int epoch) {
-        display->epoch(r, epoch, seconds_since(start));
-      };
-      hooks.on_warning = [display](const std::string& w) {
-        display->clear_line();
-        spdlog::warn("{}", w);
-      };
-      run.driver = std::make_unique<train::RunDriver>(spec, *loaded[spec.dataset], device, paths,
-                                                      std::move(hooks));
-      active.push_back(std::move(run));
-    };
-    while (true) {
-      while (active.size() < static_cast<std::size_t>(o->concurrent) && next < plan.size()) {
+    // The next run that needs training (finished ones get their row at once); nullptr at the end.
+    const auto start_next = [&]() -> std::unique_ptr<Active> {
+      for (; next < plan.size(); ++next) {
         if (train::stop_requested()) {
           interrupted = true;
-          break;
+          return nullptr;
         }
-        start_next();
-      }
-      if (active.empty()) break;
-      for (auto it = active.begin(); it != active.end();) {
-        if (it->driver->advance()) {
-          ++it;
+        const std::size_t position = next;
+        const train::RunSpec& spec = plan[position];
+        const train::RunPaths paths = train::run_paths(o->out, spec);
+        RunRow& row = rows[position].emplace();
+        row.spec = spec;
+        row.record_path = paths.record;
+        auto run = std::make_unique<Active>(
+            Active{position, std::make_unique<ProgressDisplay>(o->concurrent == 1), nullptr,
+                   Clock::now()});
+        run->display->start_run(label_of(spec), static_cast<int>(position) + 1,
+                                static_cast<int>(plan.size()));
+        if (auto done = train::finished_record(spec, paths)) {
+          row.result = {train::RunOutcome::AlreadyDone, std::move(*done), 0};
           continue;
         }
-        RunRow& row = *rows[it->position];
-        row.result = it->driver->result();
-        row.seconds = seconds_since(it->start);
-        it->display->clear_line();
-        if (row.result.outcome == train::RunOutcome::Failed)
-          spdlog::warn("{}: failed: {}", label_of(row.spec), row.result.record.failure);
-        if (row.result.outcome == train::RunOutcome::Interrupted) interrupted = true;
-        it = active.erase(it);
+        ProgressDisplay* display = run->display.get();
+        const Clock::time_point start = run->start;
+        train::TrainHooks hooks;
+        hooks.environment = environment;
+        hooks.environment["data"] = data_json[spec.dataset];
+        hooks.environment["concurrent_runs"] = o->concurrent;  // epoch times are shared wall time
+        hooks.save_weights = o->save_weights;
+        hooks.cuda_graphs = !o->no_graph;
+        hooks.on_batch = [display](const train::Progress& p) { display->batch(p); };
+        hooks.on_epoch = [display, start](const train::RunRecord& r, int epoch) {
+          display->epoch(r, epoch, seconds_since(start));
+        };
+        hooks.on_warning = [display](const std::string& w) {
+          display->clear_line();
+          spdlog::warn("{}", w);
+        };
+        run->driver = std::make_unique<train::RunDriver>(spec, *loaded[spec.dataset], device, paths,
+                                                         std::move(hooks));
+        ++next;
+        return run;
       }
-      if (interrupted) next = plan.size();  // a stop was requested: start nothing new
-    }
+      return nullptr;
+    };
+    const auto ended = [&](Active& run) {
+      RunRow& row = *rows[run.position];
+      row.result = run.driver->result();
+      row.seconds = seconds_since(run.start);
+      run.display->clear_line();
+      if (row.result.outcome == train::RunOutcome::Failed)
+        spdlog::warn("{}: failed: {}", label_of(row.spec), row.result.record.failure);
+      if (row.result.outcome == train::RunOutcome::Interrupted) interrupted = true;
+    };
+    train::interleave_runs<Active>(static_cast<std::size_t>(o->concurrent), start_next, ended);
     std::vector<RunRow> done_rows;
     for (auto& row : rows)
       if (row) done_rows.push_back(std::move(*row));

@@ -81,22 +81,20 @@ SweepSummary run_sweep(const SweepOptions& o, const c10::Device& device, const S
     return d;
   };
 
-  // The runs in training: up to o.concurrent, advanced in turn from this thread, each on its own
-  // CUDA stream, so one run's kernels execute while the next run's are launched.
+  // The runs in training: up to o.concurrent (train::interleave_runs).
   struct Active {
     train::RunSpec spec;
     std::optional<RunLock> lock;
     std::unique_ptr<train::RunDriver> driver;
     Clock::time_point start, last_refresh;
   };
-  std::vector<std::unique_ptr<Active>> active;
   std::size_t i = 0;  // the next run of the shard to consider
-  // Claims and starts the next run of the shard that needs training; false when none is left.
-  const auto start_next = [&]() -> bool {
+  // Claims and starts the next run of the shard that needs training; nullptr when none is left.
+  const auto next = [&]() -> std::unique_ptr<Active> {
     for (; i < o.runs.size(); ++i) {
       if (train::stop_requested()) {
         summary.interrupted = true;
-        return false;
+        return nullptr;
       }
       const train::RunSpec spec = spec_of(o, o.runs[i]);
       const train::RunPaths paths = train::run_paths(o.out, spec);
@@ -135,7 +133,7 @@ SweepSummary run_sweep(const SweepOptions& o, const c10::Device& device, const S
       hooks.environment = cb.environment;
       hooks.environment["data"] = reports[spec.dataset];
       // Epoch times of runs trained side by side are shared wall time (simulate_train_eval and
-      // the time budgets of NAS algorithms read them): the record says how many shared it.
+      // the time budgets of NAS algorithms read them): the record says at most how many shared.
       hooks.environment["concurrent_runs"] = o.concurrent;
       hooks.save_weights = o.save_weights;
       hooks.cuda_graphs = o.cuda_graphs;
@@ -150,37 +148,22 @@ SweepSummary run_sweep(const SweepOptions& o, const c10::Device& device, const S
         if (cb.on_batch) cb.on_batch(p);
       };
       run->driver = std::make_unique<train::RunDriver>(spec, data, device, paths, hooks);
-      active.push_back(std::move(run));
       ++i;
-      return true;
+      return run;
     }
-    return false;
+    return nullptr;
   };
-
-  const std::size_t slots = static_cast<std::size_t>(std::max(1, o.concurrent));
-  while (true) {
-    while (active.size() < slots && start_next()) {
-    }
-    if (active.empty()) break;
-    for (auto it = active.begin(); it != active.end();) {
-      Active& run = **it;
-      if (run.driver->advance()) {
-        ++it;
-        continue;
-      }
-      const train::RunResult& result = run.driver->result();
-      run.lock->release();
-      const double seconds = std::chrono::duration<double>(Clock::now() - run.start).count();
-      if (cb.on_end) cb.on_end(run.spec, result, seconds);
-      if (result.outcome == train::RunOutcome::Interrupted) summary.interrupted = true;
-      if (result.outcome == train::RunOutcome::Failed) ++summary.failed;
-      if (result.outcome == train::RunOutcome::Complete) ++summary.trained;
-      if (result.outcome == train::RunOutcome::AlreadyDone) ++summary.already_done;
-      it = active.erase(it);
-    }
-    // An interrupted run means a stop was requested: start nothing new, let the others stop too.
-    if (summary.interrupted) i = o.runs.size();
-  }
+  const auto ended = [&](Active& run) {
+    const train::RunResult& result = run.driver->result();
+    run.lock->release();
+    const double seconds = std::chrono::duration<double>(Clock::now() - run.start).count();
+    if (cb.on_end) cb.on_end(run.spec, result, seconds);
+    if (result.outcome == train::RunOutcome::Interrupted) summary.interrupted = true;
+    if (result.outcome == train::RunOutcome::Failed) ++summary.failed;
+    if (result.outcome == train::RunOutcome::Complete) ++summary.trained;
+    if (result.outcome == train::RunOutcome::AlreadyDone) ++summary.already_done;
+  };
+  train::interleave_runs<Active>(static_cast<std::size_t>(std::max(1, o.concurrent)), next, ended);
   return summary;
 }
 

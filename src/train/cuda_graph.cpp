@@ -37,18 +37,26 @@ CapturedGraph::CapturedGraph(const std::function<void()>& body) : impl_(std::mak
   const c10::cuda::CUDAStream stream = c10::cuda::getCurrentCUDAStream();
   if (stream == c10::cuda::getDefaultCUDAStream(stream.device_index()))
     throw Error("CUDA graph capture needs a side stream, not the default stream");
+  const auto failed = [](const std::exception& e) {
+    return Error(std::string("CUDA graph capture failed (") + e.what() +
+                 "); --no-graph runs every step eagerly");
+  };
   impl_->graph.capture_begin();
   try {
     body();
-  } catch (...) {
+  } catch (const std::exception& e) {
     // Ends the capture so the stream is usable again; the graph is discarded.
     try {
       impl_->graph.capture_end();
     } catch (...) {
     }
-    throw;
+    throw failed(e);
   }
-  impl_->graph.capture_end();
+  try {
+    impl_->graph.capture_end();
+  } catch (const std::exception& e) {
+    throw failed(e);
+  }
 }
 
 CapturedGraph::~CapturedGraph() = default;

@@ -150,6 +150,7 @@ struct RunDriver::Impl {
        const RunPaths& paths, TrainHooks hooks);
   bool advance();
 
+  bool stopping() const { return stop_asked || stop_requested(); }
   void warn(const std::string& text) const {
     if (hooks.on_warning) hooks.on_warning(text);
   }
@@ -183,6 +184,7 @@ struct RunDriver::Impl {
   std::unique_ptr<FastEvalStep> eval_step;
   std::int64_t batches = 0;
   int epochs = 0;
+  bool stop_asked = false;  // stop()
 
   // The epoch in progress.
   Phase phase = Phase::Train;
@@ -219,7 +221,8 @@ RunDriver::Impl::Impl(const RunSpec& run_spec, const data::BenchmarkData& run_da
   if (ec) throw Error(fs::path(paths.record).parent_path().string() + ": " + ec.message());
 
   set_deterministic(spec.deterministic);
-  // The data reached the device on the default stream; this run's work goes on its own.
+  // This run's work goes on its own stream: what the caller enqueued before (on the default
+  // stream, e.g. device-resident data) must be done first.
   model::synchronize(device);
   StreamScope scope(stream);
   m = build_model(spec, device);
@@ -237,17 +240,22 @@ RunDriver::Impl::Impl(const RunSpec& run_spec, const data::BenchmarkData& run_da
   record.train_images = data.train.size();
   for (const auto& [name, set] : data.eval_sets) record.eval_images.emplace_back(name, set.size());
   record.environment = hooks.environment;
-  record.environment["train_step"] = step_options.graph ? "cuda-graph" : "eager";
+
   record.started = utc_now_iso8601();
 
   if (fs::exists(paths.checkpoint, ec)) {
     try {
       state = load_checkpoint(paths.checkpoint, spec, *m.net, *m.optimizer);
       result.resumed_from = state.epoch;
-      record.resumes.push_back({{"epoch", state.epoch},
-                                {"batch", state.next_batch},
-                                {"at", utc_now_iso8601()},
-                                {"device", device.str()}});
+      // The environment is the first process's; what differs per process is noted here.
+      record.resumes.push_back(
+          {{"epoch", state.epoch},
+           {"batch", state.next_batch},
+           {"at", utc_now_iso8601()},
+           {"device", device.str()},
+           {"concurrent_runs",
+            hooks.environment.is_object() ? hooks.environment.value("concurrent_runs", 1) : 1},
+           {"cuda_graphs", step_options.graph}});
     } catch (const CheckpointError& e) {
       warn(std::string(e.what()) + "; starting the run from scratch");
       m = build_model(spec, device);  // a failed restore may have left parts loaded
@@ -305,14 +313,14 @@ bool RunDriver::Impl::advance() {
     train_step->step(train_loader->get(next));
     ++next;
     if (hooks.on_batch) hooks.on_batch({epoch, epochs, next, batches, seconds_since(started)});
-    if (next == batches || stop_requested()) end_training();
+    if (next == batches || stopping()) end_training();
     return phase != Phase::Done;
   }
   // Phase::Eval
   FastEvalStep& step = *eval_step;
   data::BatchSource& loader = *eval_loaders[eval_set];
   if (eval_next == 0) {
-    if (stop_requested()) {
+    if (stopping()) {
       checkpoint(epoch, batches, done, train_seconds);  // resuming re-runs this evaluation
       interrupt();
       return false;
@@ -372,7 +380,7 @@ void RunDriver::Impl::end_epoch() {
   state.record.epochs.push_back(std::move(ep));
   checkpoint(epoch + 1, 0, {}, 0);
   if (hooks.on_epoch) hooks.on_epoch(state.record, epoch);
-  if (stop_requested() && epoch + 1 < epochs) {
+  if (stopping() && epoch + 1 < epochs) {
     interrupt();
     return;
   }
@@ -400,6 +408,9 @@ void RunDriver::Impl::complete() {
 void RunDriver::Impl::finish(const std::string& status) {
   RunRecord& record = state.record;
   record.status = status;
+  // What the finishing process ran: graphs only once one was captured (a step with fewer full
+  // batches than the eager ones before the capture never is).
+  record.environment["train_step"] = train_step->captured() ? "cuda-graph" : "eager";
   record.finished = utc_now_iso8601();
   write_file_atomic(paths.record, to_json(record).dump(1) + "\n");
   std::error_code ec;
@@ -433,6 +444,10 @@ bool RunDriver::advance() {
 
 const RunResult& RunDriver::result() const {
   return impl_->result;
+}
+
+void RunDriver::stop() {
+  impl_->stop_asked = true;
 }
 
 RunResult train_run(const RunSpec& spec, const data::BenchmarkData& data, const c10::Device& device,

@@ -119,6 +119,10 @@ expect_error 2 "no such file" -- "${base[@]}" --hp "$tmp/none.yaml"
 printf 'epochs: 3\nbatch_size: 256\n' >"$tmp/short.yaml"
 expect_error 2 "short.yaml: criterion: missing" -- "${base[@]}" --hp "$tmp/short.yaml"
 expect_error 2 "not a non-negative integer" -- "${base[@]}" --seeds 1,x
+expect_error 2 "--seeds: 7 appears twice" -- "${base[@]}" --seeds 7,07
+expect_error 2 "--concurrent 0: expected 1 to 32" -- "${base[@]}" --concurrent 0
+expect_error 2 "--concurrent 33: expected 1 to 32" -- sweep --space sss --range 0 --hp 01 \
+  --data-root "$tmp/data" --out "$tmp/bad" --concurrent 33
 expect_error 2 "--data-root $tmp/nowhere: no such directory" -- \
   train --space sss --arch 0 --data-root "$tmp/nowhere" --out "$tmp/bad"
 expect_error 1 "found neither '$tmp/data/cifar-100-python'" -- "${base[@]}" --datasets cifar100

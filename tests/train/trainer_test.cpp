@@ -301,6 +301,70 @@ TEST_CASE("stopped mid-epoch or mid-evaluation and resumed: bit-identical metric
   }
 }
 
+TEST_CASE("interleaved runs: a failing run stops the others with checkpoints, then its error",
+          "[train]") {
+  natsbench::testing::TempDir dir("interleave");
+  const data::BenchmarkData d = synthetic_data(96, 48);
+  const train::RunSpec spec = small_spec(2);
+  train::RunSpec other = spec;
+  other.seed = 888;
+  const train::RunResult reference =
+      train::train_run(spec, d, at::kCPU, train::run_paths(dir.str() + "/ref", spec), {});
+  struct Run {
+    std::string name;
+    std::unique_ptr<train::RunDriver> driver;
+  };
+  const train::RunPaths good = train::run_paths(dir.str() + "/out", spec);
+  // The other run's checkpoint cannot be written (its folder does not exist): it throws at the
+  // end of its first epoch, while the good run is mid-epoch.
+  train::RunPaths bad = train::run_paths(dir.str() + "/out", other);
+  bad.checkpoint = dir.str() + "/missing/x.ckpt";
+  int started = 0;
+  std::vector<std::string> ended;  // name, and whether it ended interrupted
+  const auto next = [&]() -> std::unique_ptr<Run> {
+    if (started == 2) return nullptr;
+    auto run = std::make_unique<Run>();
+    run->name = started++ == 0 ? "good" : "bad";
+    run->driver =
+        run->name == "good"
+            ? std::make_unique<train::RunDriver>(spec, d, at::kCPU, good, train::TrainHooks{})
+            : std::make_unique<train::RunDriver>(other, d, at::kCPU, bad, train::TrainHooks{});
+    return run;
+  };
+  const auto end = [&](Run& run) {
+    const bool stopped = run.driver->result().outcome == train::RunOutcome::Interrupted;
+    ended.push_back(run.name + (stopped ? " interrupted" : " ended otherwise"));
+  };
+  CHECK_THROWS_WITH(train::interleave_runs<Run>(2, next, end),
+                    Catch::Contains(dir.str() + "/missing"));
+  CHECK(ended == std::vector<std::string>{"good interrupted"});
+  CHECK_FALSE(train::stop_requested());  // the others were stopped one by one, not by the flag
+  REQUIRE(std::filesystem::exists(good.checkpoint));
+  const train::RunResult resumed = train::train_run(spec, d, at::kCPU, good, {});
+  CHECK(resumed.outcome == train::RunOutcome::Complete);
+  check_same_metrics(resumed.record, reference.record);
+
+  // An error while starting a run (here: the wrong dataset) stops the runs already going too.
+  const train::RunPaths first = train::run_paths(dir.str() + "/start", spec);
+  started = 0;
+  ended.clear();
+  const auto next_fails = [&]() -> std::unique_ptr<Run> {
+    auto run = std::make_unique<Run>();
+    run->name = "run " + std::to_string(started);
+    train::RunSpec wrong = spec;
+    wrong.dataset = "cifar100";
+    run->driver =
+        started++ == 0
+            ? std::make_unique<train::RunDriver>(spec, d, at::kCPU, first, train::TrainHooks{})
+            : std::make_unique<train::RunDriver>(wrong, d, at::kCPU, first, train::TrainHooks{});
+    return run;
+  };
+  CHECK_THROWS_WITH(train::interleave_runs<Run>(2, next_fails, end),
+                    Catch::Contains("given the data of cifar10-valid"));
+  CHECK(ended == std::vector<std::string>{"run 0 interrupted"});
+  CHECK(std::filesystem::exists(first.checkpoint));
+}
+
 TEST_CASE("a corrupt or foreign checkpoint is reported and the run restarts from scratch",
           "[train]") {
   natsbench::testing::TempDir dir("corrupt");

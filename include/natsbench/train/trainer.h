@@ -6,10 +6,12 @@
 // Runs train with the fast path's steps (fast_step.h): on the CPU they give the bits of
 // train_batches() and evaluate() below (tests/train); on a CUDA device each run has its own
 // stream and, unless switched off, replays its steps as CUDA graphs.
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <c10/core/Device.h>
 #include <torch/optim/sgd.h>
@@ -85,11 +87,57 @@ class RunDriver {
   // Returns false once the run has ended; result() then says how.
   bool advance();
   const RunResult& result() const;
+  // The next advance() writes a checkpoint and ends the run as Interrupted, as on SIGTERM.
+  void stop();
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Trains runs with up to `slots` at once, advanced in turn from this thread (each RunDriver
+// enqueues on its own CUDA stream, so one run's kernels execute while the next run's launch).
+// `next()` returns the next run to start: a std::unique_ptr<Run>, Run having a member
+// `std::unique_ptr<RunDriver> driver`, or nullptr when none is left; `ended(run)` is called
+// once its driver has ended. When a run or next() throws, every other active run is stopped as
+// on SIGTERM (it writes its checkpoint and ends Interrupted; `ended` is called) before the error
+// propagates: one failing run loses no other run's work.
+template <class Run, class Next, class Ended>
+void interleave_runs(std::size_t slots, Next&& next, Ended&& ended) {
+  std::vector<std::unique_ptr<Run>> active;
+  bool more = true;
+  const Run* failing = nullptr;
+  try {
+    while (true) {
+      while (more && active.size() < slots) {
+        std::unique_ptr<Run> run = next();
+        more = run != nullptr;
+        if (run) active.push_back(std::move(run));
+      }
+      if (active.empty()) return;
+      for (auto it = active.begin(); it != active.end();) {
+        failing = it->get();
+        const bool going = (*it)->driver->advance();
+        if (!going) ended(**it);
+        failing = nullptr;
+        it = going ? it + 1 : active.erase(it);
+      }
+    }
+  } catch (...) {
+    const std::exception_ptr error = std::current_exception();
+    for (auto& run : active) {
+      if (run.get() == failing) continue;
+      try {
+        run->driver->stop();
+        while (run->driver->advance()) {
+        }
+        ended(*run);
+      } catch (...) {  // the first error is the one to report
+      }
+    }
+    std::rethrow_exception(error);
+  }
+}
 
 // A RunDriver advanced until the run ends.
 RunResult train_run(const RunSpec& spec, const data::BenchmarkData& data, const c10::Device& device,
