@@ -220,6 +220,7 @@ Action add_collect_command(CLI::App& app) {
                   {"failed", counts["failed"]},
                   {"invalid", counts["invalid"]},
                   {"inconsistent", counts["inconsistent"]},
+                  {"runs_sharing_the_device", g.shared_device},
                   {"problems", sweep::problems_json(g.problems)}});
       return g.problems.empty() ? 0 : 1;
     }
@@ -230,6 +231,11 @@ Action add_collect_command(CLI::App& app) {
                     " (see collect --check)");
     }
     const sweep::Written w = sweep::write_benchmark(g, options.space, o->out);
+    if (g.shared_device > 0)
+      spdlog::warn(
+          "{} runs were trained with other runs on the device at once (--concurrent): their "
+          "times, which the benchmark's time costs come from, are shared wall time",
+          g.shared_device);
     if (counts["missing"] + counts["failed"] > 0)
       spdlog::warn(
           "partial benchmark: {} missing and {} failed runs left out (collect --check lists "
@@ -240,6 +246,7 @@ Action add_collect_command(CLI::App& app) {
                 {"runs", complete},
                 {"missing", counts["missing"]},
                 {"failed", counts["failed"]},
+                {"runs_sharing_the_device", g.shared_device},
                 {"benchmark_file", w.benchmark_file},
                 {"archive_dir", w.archive_dir},
                 {"manifest", w.manifest}});

@@ -21,6 +21,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Whether any process that trained the run had other runs on the device (--concurrent > 1).
+bool shared_device(const train::RunRecord& r) {
+  const auto concurrent = [](const nlohmann::json& j) {
+    return j.is_object() && j.value("concurrent_runs", 1) > 1;
+  };
+  if (concurrent(r.environment)) return true;
+  for (const auto& resume : r.resumes)
+    if (concurrent(resume)) return true;
+  return false;
+}
+
 // The dataset order of the official files, and the eval-name order of its new-layout records.
 const std::vector<std::string> kDatasetOrder = {"cifar10-valid", "cifar10", "cifar100",
                                                 "ImageNet16-120"};
@@ -263,6 +274,7 @@ Gathered gather(const CollectOptions& o) {
         continue;
       }
       finished.insert(key);
+      if (shared_device(r)) ++g.shared_device;
       records.emplace(key, std::make_pair(std::move(r), file));
     }
   }

@@ -60,6 +60,10 @@ for p in pathlib.Path(sys.argv[1]).glob("sss/**/*.json"):
     env = json.load(open(p))["environment"]
     assert env["concurrent_runs"] == 3 and env["train_step"] == "eager", (str(p), env)
 PY
+"$natsbench" collect --space sss --runs "$tmp/three" --check >"$tmp/c3check.json" 2>/dev/null ||
+  fail "collect --check of the --concurrent 3 sweep: $(cat "$tmp/c3check.json")"
+grep -q '"runs_sharing_the_device":12' "$tmp/c3check.json" ||
+  fail "collect does not count the runs that shared the device: $(cat "$tmp/c3check.json")"
 sigterm=("$natsbench" sweep --space sss --range 0-5 --hp 01 --datasets cifar10-valid
          --data-root "$tmp/data" --max-batches 2 --threads 1 --concurrent 3 --out "$tmp/term")
 "${sigterm[@]}" >"$tmp/t1.json" 2>"$tmp/t1.log" &
@@ -108,6 +112,7 @@ n=$(find "$tmp/killed/sss" -name '*.json' | wc -l)
 # 4. Collect: both forms, manifest, independent readers, same answers as natsbench.
 "$natsbench" collect --space sss --runs "$tmp/two" --out "$tmp/bench" >"$tmp/collect.json" ||
   fail "collect"
+grep -q '"runs_sharing_the_device":0' "$tmp/collect.json" || fail "collect: $(cat "$tmp/collect.json")"
 bench=$($py -c 'import json,sys; print(json.load(open(sys.argv[1]))["benchmark_file"])' "$tmp/collect.json")
 (cd "$tmp/bench" && sha256sum -c --quiet MANIFEST.sha256) || fail "manifest does not verify"
 case "$(basename "$bench")" in

@@ -33,6 +33,9 @@ struct Gathered {
   std::map<int, bench::ArchInfo> archs;  // complete, valid records only
   std::vector<Problem> problems;
   std::size_t records = 0;  // record files read
+  // Complete runs trained (or resumed) with other runs on the device at once (--concurrent > 1):
+  // their epoch times, the benchmark's time costs, are shared wall time.
+  std::size_t shared_device = 0;
 };
 
 // Reads every record under the runs directories. Never throws for bad records: each becomes a

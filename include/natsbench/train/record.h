@@ -48,8 +48,9 @@ struct RunRecord {
   std::optional<double> latency;   // seconds per batch of 256, measured after training
   std::vector<EpochRecord> epochs;
   nlohmann::json environment;
-  nlohmann::json resumes = nlohmann::json::array();  // {epoch, batch, at, device} per resume
-  std::string started, finished;                     // UTC, ISO 8601
+  // {epoch, batch, at, device, concurrent_runs, cuda_graphs} per resume
+  nlohmann::json resumes = nlohmann::json::array();
+  std::string started, finished;  // UTC, ISO 8601
 };
 
 nlohmann::json net_config(const ArchConfig& arch, int num_classes);
