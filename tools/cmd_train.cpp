@@ -293,6 +293,7 @@ Action add_train_command(CLI::App& app) {
           it = sources.emplace(bspec.source, data::read_source(bspec.source, root, {true})).first;
         auto& d = loaded[dataset];
         d = data::make_benchmark_data(dataset, it->second, splits);
+        data::move_to_device(*d, device);
         load_seconds[dataset] = seconds_since(start);
         data_json[dataset] = train::data_report(*d, root);
       }

@@ -144,4 +144,13 @@ BenchmarkData load_benchmark_data(std::string_view name, const DataOptions& opti
   return make_benchmark_data(name, source, options.splits_dir);
 }
 
+void move_to_device(BenchmarkData& data, const c10::Device& device) {
+  const auto move = [&](ImageSet& set) {
+    set.images = set.images.to(device);
+    set.labels = set.labels.to(device);
+  };
+  move(data.train);
+  for (auto& [name, set] : data.eval_sets) move(set);
+}
+
 }  // namespace natsbench::data

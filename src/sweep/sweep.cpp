@@ -74,9 +74,9 @@ SweepSummary run_sweep(const SweepOptions& o, const c10::Device& device, const S
     if (src == sources.end())
       src =
           sources.emplace(bspec.source, data::read_source(bspec.source, o.data_root, {true})).first;
-    const auto& d =
-        loaded.emplace(dataset, data::make_benchmark_data(dataset, src->second, o.splits))
-            .first->second;
+    auto& d = loaded.emplace(dataset, data::make_benchmark_data(dataset, src->second, o.splits))
+                  .first->second;
+    data::move_to_device(d, device);
     reports[dataset] = train::data_report(d, o.data_root);
     return d;
   };

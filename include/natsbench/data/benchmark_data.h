@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include <c10/core/Device.h>
+
 #include "natsbench/data/datasets.h"
 
 namespace natsbench::data {
@@ -60,5 +62,9 @@ BenchmarkData load_benchmark_data(std::string_view name, const DataOptions& opti
 // Same, from already loaded source data (one read serves several benchmark datasets).
 BenchmarkData make_benchmark_data(std::string_view name, const SourceData& source,
                                   const std::string& splits_dir);
+
+// Moves every image set to `device` once, so that the loaders of all runs on it share one copy
+// instead of each copying the sets (concurrent runs, one after another on the same data).
+void move_to_device(BenchmarkData& data, const c10::Device& device);
 
 }  // namespace natsbench::data
