@@ -118,4 +118,17 @@ std::string version_string() {
   return std::string("natsbench ") + NATSBENCH_VERSION + " (" + NATSBENCH_GIT_COMMIT + ")";
 }
 
+void BenchmarkOptions::add_to(CLI::App& cmd) {
+  cmd.add_option("--benchmark", path,
+                 "A benchmark file or an archive directory (default: the official names under "
+                 "$TORCH_HOME, or $HOME/.torch)");
+  cmd.add_flag("--fast-mode", fast_mode,
+               "Archive directory, files read on first use (implied by a directory path)");
+}
+
+bench::Benchmark BenchmarkOptions::open(Space space) const {
+  const bool directory = !path.empty() && std::filesystem::is_directory(path);
+  return bench::Benchmark::create(path, space, fast_mode || directory);
+}
+
 }  // namespace natsbench::cli

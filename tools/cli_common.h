@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "natsbench/bench/benchmark.h"
 #include "natsbench/space/arch.h"
 #include "natsbench/util/error.h"
 
@@ -19,6 +20,7 @@ Action add_cost_command(CLI::App& app);
 Action add_weights_command(CLI::App& app);
 Action add_query_command(CLI::App& app);
 Action add_convert_command(CLI::App& app);
+Action add_search_command(CLI::App& app);  // tools/cmd_search.cpp
 Action add_bench_command(CLI::App& app);
 Action add_dataset_command(CLI::App& app);
 Action add_make_fake_data_command(CLI::App& app);
@@ -35,6 +37,15 @@ struct CandidateOptions {
   CLI::Option* arch_option = nullptr;
   void add_to(CLI::App& cmd);
   ArchConfig resolve() const;  // throws ArgError
+};
+
+// --benchmark PATH [--fast-mode], shared by query and search: a file, or an archive directory
+// (read on first use); empty = the official names under $TORCH_HOME.
+struct BenchmarkOptions {
+  std::string path;
+  bool fast_mode = false;
+  void add_to(CLI::App& cmd);
+  bench::Benchmark open(Space space) const;
 };
 
 // Prints compact JSON on one line (doubles in shortest round-trip form).

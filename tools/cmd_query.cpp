@@ -35,8 +35,8 @@ nlohmann::ordered_json optional_number(const std::optional<double>& value) {
 
 Action add_query_command(CLI::App& app) {
   struct Options {
-    std::string space, benchmark;
-    bool fast_mode = false;
+    std::string space;
+    BenchmarkOptions benchmark;
     std::string index, arch, dataset, hp = "12", metric;
     int iepoch = -1, seed = -1;
     std::int64_t rng_seed = -1;
@@ -47,11 +47,7 @@ Action add_query_command(CLI::App& app) {
   query->require_subcommand(1);
   query->fallthrough();
   query->add_option("--space", o->space, "Search space: tss or sss")->required();
-  query->add_option("--benchmark", o->benchmark,
-                    "A benchmark file or an archive directory (default: the official names "
-                    "under $TORCH_HOME, or $HOME/.torch)");
-  query->add_flag("--fast-mode", o->fast_mode,
-                  "Archive directory, files read on first use (implied by a directory path)");
+  o->benchmark.add_to(*query);
 
   const auto add_candidate = [&](CLI::App* cmd) {
     auto* index = cmd->add_option("--index", o->index, "Architecture index");
@@ -101,9 +97,7 @@ Action add_query_command(CLI::App& app) {
 
   return [=]() {
     const Space space = parse_space(o->space);
-    bool fast_mode = o->fast_mode;
-    if (!o->benchmark.empty() && std::filesystem::is_directory(o->benchmark)) fast_mode = true;
-    auto api = bench::Benchmark::create(o->benchmark, space, fast_mode);
+    auto api = o->benchmark.open(space);
     const auto candidate = [&]() -> int {
       if (!o->index.empty()) {
         const int index = parse_index(o->index, "--index");

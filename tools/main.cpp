@@ -26,7 +26,9 @@ bool runs_here(int argc, char** argv) {
   if (argc < 2) return false;  // the full help
   const std::string command = argv[1];
   if (command == "--version") return true;
-  if (command == "arch" || command == "query" || command == "convert") return true;
+  if (command == "arch" || command == "query" || command == "convert" ||
+      command == "search")
+    return true;
   if (command != "bench") return false;
   const std::string what = argc > 2 ? argv[2] : "";
   return what == "load" || what == "synth";
@@ -77,6 +79,7 @@ int main(int argc, char** argv) {
 #endif
   add(natsbench::cli::add_query_command);
   add(natsbench::cli::add_convert_command);
+  add(natsbench::cli::add_search_command);
   add(natsbench::cli::add_bench_command);
 #ifndef NATSBENCH_CORE_ONLY
   add(natsbench::cli::add_dataset_command);

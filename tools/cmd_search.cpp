@@ -1,0 +1,177 @@
+// natsbench search --space S --algo random|rea|reinforce|bohb --dataset D [--benchmark PATH]
+//                  [--time-budget SEC] [--runs N] [--seed K] [--trajectories FILE] ...
+// Multi-trial NAS on a benchmark file (spec nas-algorithms.md §6): N independent runs with seeds
+// K, K+1, ..., each scored as the paper does (§8.1), and their mean and population std.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <memory>
+
+#include "cli_common.h"
+#include "natsbench/bench/benchmark.h"
+#include "natsbench/search/multi_trial.h"
+#include "natsbench/util/atomic_file.h"
+
+namespace natsbench::cli {
+
+namespace {
+
+// Neumaier's compensated sum: the mean of equal values is that value, and their std 0.
+double accurate_sum(const std::vector<double>& values) {
+  double sum = 0, compensation = 0;
+  for (double v : values) {
+    const double t = sum + v;
+    compensation += std::fabs(sum) >= std::fabs(v) ? (sum - t) + v : (v - t) + sum;
+    sum = t;
+  }
+  return sum + compensation;
+}
+
+// Mean and population standard deviation (numpy's default, as the paper's tables).
+nlohmann::ordered_json mean_and_std(const std::vector<double>& values) {
+  const double n = static_cast<double>(values.size());
+  const double mean = accurate_sum(values) / n;
+  std::vector<double> squares;
+  for (double v : values) squares.push_back((v - mean) * (v - mean));
+  return {{"mean", mean}, {"std", std::sqrt(accurate_sum(squares) / n)}};
+}
+
+nlohmann::ordered_json trajectory_json(const bench::Benchmark& api, const search::SearchRun& run) {
+  nlohmann::ordered_json evaluations = nlohmann::ordered_json::array();
+  for (const auto& e : run.evaluations) {
+    evaluations.push_back({{"index", e.index},
+                           {"epochs", e.epochs},
+                           {"accuracy", e.accuracy},
+                           {"time_cost", e.time_cost},
+                           {"total_time", e.total_time},
+                           {"best_index", e.best_index}});
+  }
+  return {{"seed", run.seed},
+          {"best_index", run.best_index},
+          {"best_arch", api.arch(run.best_index)},
+          {"evaluations", std::move(evaluations)}};
+}
+
+}  // namespace
+
+Action add_search_command(CLI::App& app) {
+  struct Options {
+    std::string space, algorithm, dataset, trajectories;
+    BenchmarkOptions benchmark;
+    double time_budget = 0;
+    int runs = 1;
+    std::int64_t seed = 0;
+    search::SearchSettings settings;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand(
+      "search",
+      "Multi-trial NAS (random, REA, REINFORCE, BOHB) on a benchmark's simulated training");
+  cmd->add_option("--space", o->space, "Search space: tss or sss")->required();
+  cmd->add_option("--algo", o->algorithm, "random, rea, reinforce or bohb")->required();
+  cmd->add_option("--dataset", o->dataset, "cifar10, cifar100 or ImageNet16-120")->required();
+  o->benchmark.add_to(*cmd);
+  auto* budget =
+      cmd->add_option("--time-budget", o->time_budget,
+                      "Simulated seconds per run (default: the paper's, 20000 on cifar10, 40000 on "
+                      "cifar100, 120000 tss / 60000 sss on ImageNet16-120)");
+  cmd->add_option("--runs", o->runs, "Independent runs (the paper: 500)")->capture_default_str();
+  cmd->add_option("--seed", o->seed, "Seed of the first run; run k uses seed + k")
+      ->capture_default_str();
+  cmd->add_option("--hp", o->settings.hp, "Fidelity of the simulated evaluations")
+      ->capture_default_str();
+  cmd->add_option("--population", o->settings.population, "REA population")->capture_default_str();
+  cmd->add_option("--tournament", o->settings.tournament, "REA tournament size")
+      ->capture_default_str();
+  cmd->add_option("--learning-rate", o->settings.learning_rate, "REINFORCE Adam learning rate")
+      ->capture_default_str();
+  cmd->add_option("--ema-momentum", o->settings.ema_momentum, "REINFORCE baseline momentum")
+      ->capture_default_str();
+  cmd->add_option("--iterations", o->settings.bohb_iterations,
+                  "BOHB: Hyperband iterations (brackets); BOHB is not stopped by the budget")
+      ->capture_default_str();
+  cmd->add_option("--trajectories", o->trajectories,
+                  "Write every run's evaluations to this file (JSON lines, one run a line)");
+
+  return [o, budget]() {
+    const Space space = parse_space(o->space);
+    const auto algorithm = search::parse_algorithm(o->algorithm);
+    o->settings.dataset = o->dataset;
+    if (budget->count() > 0 && !(o->time_budget > 0 && std::isfinite(o->time_budget))) {
+      throw ArgError("--time-budget: expected a positive number of seconds");
+    }
+    o->settings.time_budget =
+        budget->count() > 0 ? o->time_budget : search::paper_time_budget(space, o->dataset);
+    if (o->runs < 1) throw ArgError("--runs: expected at least 1");
+    // Python's random.seed(-k) seeds as random.seed(k): negative seeds would not replay it.
+    if (o->seed < 0) throw ArgError("--seed: expected a non-negative integer");
+    if (o->seed > std::numeric_limits<std::int64_t>::max() - o->runs) {
+      throw ArgError("--seed: too large for --runs " + std::to_string(o->runs));
+    }
+    if (!o->trajectories.empty()) {
+      // Checked before the runs, so that a typo does not cost a long search.
+      const auto parent = std::filesystem::absolute(o->trajectories).parent_path();
+      if (!std::filesystem::is_directory(parent)) {
+        throw ArgError("--trajectories " + o->trajectories + ": no directory " + parent.string());
+      }
+      if (std::filesystem::is_directory(o->trajectories)) {
+        throw ArgError("--trajectories " + o->trajectories + ": is a directory, expected a file");
+      }
+    }
+
+    auto api = o->benchmark.open(space);
+    const std::string report_hp = search::full_fidelity_hp(space);
+
+    std::vector<double> valid, test, evaluations, best_accuracy;
+    nlohmann::ordered_json per_run = nlohmann::ordered_json::array();
+    std::string trajectory_lines;
+    const auto start = std::chrono::steady_clock::now();
+    auto last_log = start;
+    for (int k = 0; k < o->runs; ++k) {
+      const auto run =
+          search::run_search(api, algorithm, o->settings, static_cast<std::uint64_t>(o->seed + k));
+      const auto score = search::score_at(api, run, o->settings.time_budget, o->dataset, report_hp);
+      valid.push_back(score.valid);
+      test.push_back(score.test);
+      evaluations.push_back(static_cast<double>(run.evaluations.size()));
+      best_accuracy.push_back(run.best_accuracy);
+      per_run.push_back({{"seed", run.seed},
+                         {"best_index", run.best_index},
+                         {"best_arch", api.arch(run.best_index)},
+                         {"best_accuracy", run.best_accuracy},
+                         {"evaluations", run.evaluations.size()},
+                         {"total_time", run.evaluations.back().total_time},
+                         {"valid", score.valid},
+                         {"test", score.test}});
+      if (!o->trajectories.empty()) trajectory_lines += trajectory_json(api, run).dump() + '\n';
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_log > std::chrono::seconds(5) && k + 1 < o->runs) {
+        last_log = now;
+        const double elapsed = std::chrono::duration<double>(now - start).count();
+        spdlog::info("search: {}/{} runs, ETA {}", k + 1, o->runs,
+                     format_duration(elapsed / (k + 1) * (o->runs - k - 1)));
+      }
+    }
+    if (!o->trajectories.empty()) write_file_atomic(o->trajectories, trajectory_lines);
+
+    nlohmann::ordered_json out = {{"algorithm", search::algorithm_name(algorithm)},
+                                  {"space", space_name(space)},
+                                  {"dataset", o->dataset},
+                                  {"hp", o->settings.hp},
+                                  {"report_hp", report_hp},
+                                  {"time_budget", o->settings.time_budget},
+                                  {"runs", o->runs},
+                                  {"valid", mean_and_std(valid)},
+                                  {"test", mean_and_std(test)},
+                                  {"evaluations", mean_and_std(evaluations)},
+                                  {"best_accuracy", mean_and_std(best_accuracy)},
+                                  {"per_run", std::move(per_run)}};
+    print_json(out);
+    return 0;
+  };
+}
+
+}  // namespace natsbench::cli
