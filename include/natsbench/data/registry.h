@@ -116,7 +116,7 @@ const EvalSetInfo* find_eval_set(const DatasetInfo& info, std::string_view name)
 // The searchable dataset `name`; throws ArgError naming `what` and the searchable names.
 const DatasetInfo& searchable_dataset(std::string_view name, std::string_view what);
 
-// The seeds of the released benchmark for (space, hp, dataset) (docs/training.md §6.2).
+// The seeds of the released benchmark for (space, hp, dataset) (docs/training.md §0, §5.1).
 std::vector<std::uint64_t> preset_seeds(Space space, std::string_view hp,
                                         std::string_view dataset);
 
