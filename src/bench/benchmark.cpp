@@ -7,6 +7,8 @@
 
 #include "natsbench/bench/archive.h"
 #include "natsbench/bench/errors.h"
+#include "natsbench/data/registry.h"
+#include "natsbench/util/torch_home.h"
 
 namespace natsbench::bench {
 
@@ -146,29 +148,16 @@ Field as_field(const std::optional<double>& value) {
   return value ? Field(*value) : Field(std::monostate{});
 }
 
-std::string comment_for(const std::string& dataset, const std::string& hp) {
-  if (dataset == "cifar10-valid") {
-    return "In this dict, train-loss/accuracy/time is the metric on the train set of CIFAR-10. "
-           "The test-loss/accuracy/time is the performance of the CIFAR-10 test set after "
-           "training on the train set by " +
-           hp +
-           " epochs. The per-time and total-time indicate the per epoch and total time costs, "
-           "respectively.";
-  }
-  return "In this dict, train-loss/accuracy/time is the metric on the train+valid sets of "
-         "CIFAR-10. The test-loss/accuracy/time is the performance of the CIFAR-10 test set "
-         "after training on the train+valid sets by " +
-         hp +
-         " epochs. The per-time and total-time indicate the per epoch and total time costs, "
-         "respectively.";
-}
+// How get_more_info groups the eval sets of a dataset the registry does not know (a re-created
+// benchmark may hold one): as for cifar100 and ImageNet16-120, every group optional.
+const std::vector<data::InfoGroup> kOtherDatasetGroups = {
+    {"valid", "x-valid", false}, {"test", "x-test", false}, {"valtest", "ori-test", false}};
 
-std::string torch_home() {
-  if (const char* home = std::getenv("TORCH_HOME"); home != nullptr && *home != '\0') return home;
-  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
-    return std::string(home) + "/.torch";
-  }
-  throw ArgError("cannot locate the benchmark: neither TORCH_HOME nor HOME is set");
+std::string comment_for(std::string_view pattern, const std::string& hp) {
+  std::string text(pattern);
+  const auto at = text.find("{hp}");
+  if (at != std::string::npos) text.replace(at, 4, hp);
+  return text;
 }
 
 const std::vector<int>& seeds_of(const ArchResult& result, const std::string& dataset) {
@@ -204,7 +193,7 @@ const std::vector<std::string>& official_hps(Space space) {
 }
 
 std::string default_benchmark_path(Space space, bool fast_mode) {
-  return torch_home() + "/" + base_name(space) + (fast_mode ? "-simple" : ".pickle.pbz2");
+  return torch_home("--benchmark") + "/" + base_name(space) + (fast_mode ? "-simple" : ".pickle.pbz2");
 }
 
 Benchmark::Benchmark(Space space, std::vector<std::string> meta_archs)
@@ -424,32 +413,27 @@ InfoDict Benchmark::get_more_info(int index, const std::string& dataset, std::op
       return std::nullopt;  // the official API drops a group on any error
     }
   };
-  std::optional<Metrics> valid, test, valtest;
-  if (dataset == "cifar10-valid") {
-    valid = metrics(result, dataset, "x-valid", iepoch, seeds);
-    test = optional_metrics("ori-test");
-  } else if (dataset == "cifar10") {
-    test = optional_metrics("ori-test");
-    valid = optional_metrics("x-valid");
-  } else {
-    test = optional_metrics("x-test");
-    valid = optional_metrics("x-valid");
-    valtest = optional_metrics("ori-test");
+  const data::DatasetInfo* row = data::find_dataset(dataset);
+  std::vector<std::pair<std::string, Metrics>> groups;
+  for (const data::InfoGroup& g : row != nullptr ? row->info_groups : kOtherDatasetGroups) {
+    const std::string set(g.eval_set);
+    std::optional<Metrics> m;
+    if (g.required) {
+      m = metrics(result, dataset, set, iepoch, seeds);
+    } else {
+      m = optional_metrics(set);
+    }
+    if (m) groups.emplace_back(std::string(g.group), *std::move(m));
   }
-  if (dataset == "cifar10-valid" || dataset == "cifar10") {
-    info.emplace_back("comment", comment_for(dataset, hp));
+  if (row != nullptr && !row->info_comment.empty()) {
+    info.emplace_back("comment", comment_for(row->info_comment, hp));
   }
-  const auto add_group = [&](const char* group, const std::optional<Metrics>& m) {
-    if (!m) return;
-    const std::string g(group);
-    info.emplace_back(g + "-loss", as_field(m->loss));
-    info.emplace_back(g + "-accuracy", as_field(m->accuracy));
-    info.emplace_back(g + "-per-time", per_time(*m));
-    info.emplace_back(g + "-all-time", as_field(m->all_time));
-  };
-  add_group("valid", valid);
-  add_group("test", test);
-  add_group("valtest", valtest);
+  for (const auto& [g, m] : groups) {
+    info.emplace_back(g + "-loss", as_field(m.loss));
+    info.emplace_back(g + "-accuracy", as_field(m.accuracy));
+    info.emplace_back(g + "-per-time", per_time(m));
+    info.emplace_back(g + "-all-time", as_field(m.all_time));
+  }
   return info;
 }
 
@@ -542,11 +526,13 @@ std::optional<double> Benchmark::get_latency(int index, const std::string& datas
 SimulateResult Benchmark::simulate_train_eval(int index, const std::string& dataset,
                                               std::optional<int> iepoch, const std::string& hp,
                                               bool account_time) {
-  if (dataset != "cifar10" && dataset != "cifar100" && dataset != "ImageNet16-120") {
+  const data::DatasetInfo* row = data::find_dataset(dataset);
+  if (row == nullptr || !row->search) {
     throw UnknownDatasetError("simulate_train_eval: dataset " + single_quoted(dataset) +
-                              ": expected cifar10, cifar100 or ImageNet16-120");
+                              ": expected " + data::dataset_names(true));
   }
-  const std::string source = dataset == "cifar10" ? "cifar10-valid" : dataset;
+  // The validation accuracy the search algorithms see (docs/nas-algorithms.md §9.2).
+  const std::string source(row->search->valid.dataset);
   const InfoDict info = get_more_info(index, source, iepoch, hp, SeedChoice::random());
   const auto number = [&](const InfoDict& d, const char* key) {
     const Field* f = find_field(d, key);
@@ -579,15 +565,13 @@ std::pair<int, std::optional<double>> Benchmark::find_best(const std::string& re
                                                            const std::string& hp,
                                                            std::optional<bool> enforce_all) {
   std::string dataset = requested_dataset, metric = requested_metric;
-  if (dataset == "cifar10" && metric == "valid") {
-    dataset = "cifar10-valid";
-    metric = "x-valid";
-  } else if (dataset == "cifar10" && metric == "test") {
-    metric = "ori-test";
-  } else if ((dataset == "cifar100" || dataset == "ImageNet16-120") && metric == "valid") {
-    metric = "x-valid";
-  } else if ((dataset == "cifar100" || dataset == "ImageNet16-120") && metric == "test") {
-    metric = "x-test";
+  // "valid" and "test" of a searchable dataset name the sets that report them (cifar10's
+  // validation accuracy is cifar10-valid's x-valid).
+  const data::DatasetInfo* row = data::find_dataset(dataset);
+  if (row != nullptr && row->search && (metric == "valid" || metric == "test")) {
+    const data::SetRef& ref = metric == "valid" ? row->search->valid : row->search->test;
+    dataset = std::string(ref.dataset);
+    metric = std::string(ref.eval_set);
   }
   const bool scan_all = enforce_all.value_or(fast_mode_);
   if (scan_all && !fast_mode_) {
@@ -619,7 +603,7 @@ std::pair<int, std::optional<double>> Benchmark::find_best(const std::string& re
 }
 
 std::map<int, int> Benchmark::statistics(const std::string& dataset, const std::string& hp) {
-  dataset_info(dataset);  // one of the four benchmark datasets, else ArgError
+  data::dataset(dataset);  // one of the four benchmark datasets, else ArgError
   std::map<int, int> counts;
   for (int index : evaluated_indexes()) {
     const auto* seeds = arch_result(index, hp).seeds_of(dataset);

@@ -331,78 +331,6 @@ fs::path imagenet_dir(const std::string& root) {
 
 }  // namespace
 
-Source parse_source(std::string_view name) {
-  if (name == "cifar10" || name == "cifar10-valid") return Source::Cifar10;
-  if (name == "cifar100") return Source::Cifar100;
-  if (name == "imagenet16" || name == "ImageNet16" || name == "ImageNet16-120") {
-    return Source::ImageNet16;
-  }
-  throw ArgError("dataset '" + std::string(name) + "': expected cifar10, cifar100 or imagenet16");
-}
-
-std::string_view source_name(Source source) {
-  switch (source) {
-    case Source::Cifar10:
-      return "cifar10";
-    case Source::Cifar100:
-      return "cifar100";
-    case Source::ImageNet16:
-      return "imagenet16";
-  }
-  return "?";
-}
-
-std::string_view python_folder(Source source) {
-  switch (source) {
-    case Source::Cifar10:
-      return "cifar-10-batches-py";
-    case Source::Cifar100:
-      return "cifar-100-python";
-    case Source::ImageNet16:
-      return "ImageNet16";
-  }
-  return "?";
-}
-
-const std::vector<OfficialFile>& official_files(Source source) {
-  static const std::vector<OfficialFile> cifar10 = {
-      {"data_batch_1", "c99cafc152244af753f735de768cd75f"},
-      {"data_batch_2", "d4bba439e000b95fd0a9bffe97cbabec"},
-      {"data_batch_3", "54ebc095f3ab1f0389bbae665268c751"},
-      {"data_batch_4", "634d18415352ddfa80567beed471001a"},
-      {"data_batch_5", "482c414d41f54cd18b22e5b47cb7c3cb"},
-      {"test_batch", "40351d587109b95175f43aff81a1287e"},
-      {"batches.meta", "5ff9c542aee3614f3951f8cda6e48888"},
-  };
-  static const std::vector<OfficialFile> cifar100 = {
-      {"train", "16019d7e3df5f24257cddd939b257f8d"},
-      {"test", "f0ef6b0ae62326f3e7ffdfab6717acfc"},
-      {"meta", "7973b15100ade9c7d40fb424638fde48"},
-  };
-  static const std::vector<OfficialFile> imagenet = {
-      {"train_data_batch_1", "27846dcaa50de8e21a7d1a35f30f0e91"},
-      {"train_data_batch_2", "c7254a054e0e795c69120a5727050e3f"},
-      {"train_data_batch_3", "4333d3df2e5ffb114b05d2ffc19b1e87"},
-      {"train_data_batch_4", "1620cdf193304f4a92677b695d70d10f"},
-      {"train_data_batch_5", "348b3c2fdbb3940c4e9e834affd3b18d"},
-      {"train_data_batch_6", "6e765307c242a1b3d7d5ef9139b48945"},
-      {"train_data_batch_7", "564926d8cbf8fc4818ba23d2faac7564"},
-      {"train_data_batch_8", "f4755871f718ccb653440b9dd0ebac66"},
-      {"train_data_batch_9", "bb6dd660c38c58552125b1a92f86b5d4"},
-      {"train_data_batch_10", "8f03f34ac4b42271a294f91bf480f29b"},
-      {"val_data", "3410e3017fdaefba8d5073aaa65e4bd6"},
-  };
-  switch (source) {
-    case Source::Cifar10:
-      return cifar10;
-    case Source::Cifar100:
-      return cifar100;
-    case Source::ImageNet16:
-      return imagenet;
-  }
-  return cifar10;
-}
-
 ImageSet read_pickle_batch(const std::string& path, int side, std::string_view label_key,
                            std::int64_t min_label, std::int64_t max_label) {
   return read_pickle_groups({{path}}, side, label_key, min_label, max_label)[0];
@@ -433,10 +361,11 @@ ImageSet read_cifar_binary(const std::string& path, bool cifar100) {
 }
 
 std::vector<ChecksumStatus> verify_checksums(Source source, const std::string& root) {
+  const SourceInfo& info = source_info(source);
   const fs::path dir =
-      source == Source::ImageNet16 ? imagenet_dir(root) : fs::path(root) / python_folder(source);
+      source == Source::ImageNet16 ? imagenet_dir(root) : fs::path(root) / info.python_folder;
   std::vector<ChecksumStatus> out;
-  for (const auto& file : official_files(source)) {
+  for (const auto& file : info.official_files) {
     const fs::path path = dir / file.name;
     if (!fs::is_regular_file(path)) continue;
     out.push_back({path.string(), std::string(file.md5), md5_file_hex(path.string())});
@@ -452,65 +381,59 @@ SourceData read_source(Source source, const std::string& root, const ReadOptions
   }
   SourceData out;
   out.source = source;
+  const SourceInfo& info = source_info(source);
   if (source == Source::ImageNet16) {
+    // Its own layout: labels 1..1000 of which the first `imagenet_classes` are kept, and ROOT may
+    // be the ImageNet16 folder itself.
     const fs::path dir = imagenet_dir(root);
     if (!fs::is_directory(dir)) {
       throw Error("dataset root '" + root + "': no ImageNet16 folder '" + dir.string() +
                   "' (expected train_data_batch_1..10 and val_data in it)");
     }
     const int classes = options.imagenet_classes;
+    const auto read = [&](std::string_view name) {
+      const auto path = require_file(dir / name, info.title);
+      return keep_classes(
+          read_pickle_batch(path, info.side, info.label_key, 1, info.classes_in_files), classes);
+    };
     std::vector<ImageSet> parts;
-    for (int k = 1; k <= 10; ++k) {
-      const auto path = require_file(dir / ("train_data_batch_" + std::to_string(k)), "ImageNet16");
-      parts.push_back(keep_classes(read_pickle_batch(path, 16, "labels", 1, 1000), classes));
-    }
+    for (const auto name : info.python_train_files) parts.push_back(read(name));
     out.train = concat(parts);
-    out.test = keep_classes(
-        read_pickle_batch(require_file(dir / "val_data", "ImageNet16"), 16, "labels", 1, 1000),
-        classes);
+    out.test = read(info.python_test_files.at(0));
     out.layout = "python";
     out.num_classes = classes;
   } else {
+    const fs::path py = fs::path(root) / info.python_folder;
+    const fs::path bin = fs::path(root) / info.binary_folder;
+    const std::string what(info.title);
+    const auto paths = [&](const fs::path& dir, const std::vector<std::string_view>& names) {
+      std::vector<std::string> out;
+      for (const auto name : names) out.push_back(require_file(dir / name, what));
+      return out;
+    };
     const bool c100 = source == Source::Cifar100;
-    const fs::path py = fs::path(root) / python_folder(source);
-    const fs::path bin = fs::path(root) / (c100 ? "cifar-100-binary" : "cifar-10-batches-bin");
-    const std::int64_t max_label = c100 ? 99 : 9;
-    const std::string key = c100 ? "fine_labels" : "labels";
-    out.num_classes = c100 ? 100 : 10;
+    out.num_classes = info.classes_in_files;
     if (fs::is_directory(py) || !fs::is_directory(bin)) {
       if (!fs::is_directory(py)) {
         throw Error("dataset root '" + root + "': found neither '" + py.string() + "' nor '" +
                     bin.string() + "'");
       }
       out.layout = "python";
-      std::vector<std::string> train, test;
-      if (c100) {
-        train.push_back(require_file(py / "train", "CIFAR-100"));
-        test.push_back(require_file(py / "test", "CIFAR-100"));
-      } else {
-        for (int k = 1; k <= 5; ++k) {
-          train.push_back(require_file(py / ("data_batch_" + std::to_string(k)), "CIFAR-10"));
-        }
-        test.push_back(require_file(py / "test_batch", "CIFAR-10"));
-      }
       // Read together, so that the test file keeps a thread busy while the others parse.
-      auto sets = read_pickle_groups({train, test}, 32, key, 0, max_label);
+      auto sets = read_pickle_groups(
+          {paths(py, info.python_train_files), paths(py, info.python_test_files)}, info.side,
+          info.label_key, 0, info.classes_in_files - 1);
       out.train = std::move(sets[0]);
       out.test = std::move(sets[1]);
     } else {
       out.layout = "binary";
-      if (c100) {
-        out.train = read_cifar_binary(require_file(bin / "train.bin", "CIFAR-100"), true);
-        out.test = read_cifar_binary(require_file(bin / "test.bin", "CIFAR-100"), true);
-      } else {
+      const auto read_all = [&](const std::vector<std::string_view>& names) {
         std::vector<ImageSet> parts;
-        for (int k = 1; k <= 5; ++k) {
-          parts.push_back(read_cifar_binary(
-              require_file(bin / ("data_batch_" + std::to_string(k) + ".bin"), "CIFAR-10"), false));
-        }
-        out.train = concat(parts);
-        out.test = read_cifar_binary(require_file(bin / "test_batch.bin", "CIFAR-10"), false);
-      }
+        for (const auto& path : paths(bin, names)) parts.push_back(read_cifar_binary(path, c100));
+        return concat(parts);
+      };
+      out.train = read_all(info.binary_train_files);
+      out.test = read_all(info.binary_test_files);
     }
   }
   if (options.verify) {

@@ -101,6 +101,14 @@ std::string cifar_batch(const Images& images, std::int64_t begin, std::int64_t e
   return python2_dump(pk::Value::dict(std::move(d)));
 }
 
+Images slice(const Images& images, std::int64_t begin, std::int64_t end) {
+  const auto bytes = static_cast<std::int64_t>(images.pixels.size() / images.labels.size());
+  Images part;
+  part.labels.assign(images.labels.begin() + begin, images.labels.begin() + end);
+  part.pixels = images.pixels.substr(begin * bytes, (end - begin) * bytes);
+  return part;
+}
+
 std::string cifar_binary(const Images& images, bool cifar100) {
   std::string out;
   const std::size_t n = images.labels.size();
@@ -140,16 +148,15 @@ void write(FakeDataResult& result, const fs::path& path, const std::string& byte
 }  // namespace
 
 FakeDataResult make_fake_data(const FakeDataOptions& o) {
+  const SourceInfo& info = source_info(o.source);
   const bool imagenet = o.source == Source::ImageNet16;
   const std::int64_t train = o.train > 0 ? o.train : (imagenet ? 3000 : 1000);
   const std::int64_t test = o.test > 0 ? o.test : (imagenet ? 1000 : 200);
   if (o.train < 0 || o.test < 0) throw ArgError("--train/--test: expected positive image counts");
-  if (imagenet && train < 10)
-    throw ArgError("--train " + std::to_string(train) +
-                   ": ImageNet16 needs at least 10 (one per file)");
-  if (!imagenet && train < 5 && o.source == Source::Cifar10) {
-    throw ArgError("--train " + std::to_string(train) +
-                   ": CIFAR-10 needs at least 5 (one per file)");
+  const auto files = static_cast<std::int64_t>(info.python_train_files.size());
+  if (train < files) {
+    throw ArgError("--train " + std::to_string(train) + ": " + std::string(info.title) +
+                   " needs at least " + std::to_string(files) + " (one per file)");
   }
   if (o.layout != "python" && o.layout != "binary") {
     throw ArgError("--layout '" + o.layout + "': expected python or binary");
@@ -165,50 +172,33 @@ FakeDataResult make_fake_data(const FakeDataOptions& o) {
 
   if (o.source == Source::Cifar10 || o.source == Source::Cifar100) {
     const bool c100 = o.source == Source::Cifar100;
-    const Images tr = generate(train, 32, c100 ? 100 : 10, 0, rng);
-    const Images te = generate(test, 32, c100 ? 100 : 10, 0, rng);
-    if (o.layout == "binary") {
-      const fs::path dir = root / (c100 ? "cifar-100-binary" : "cifar-10-batches-bin");
-      if (c100) {
-        write(result, dir / "train.bin", cifar_binary(tr, true));
-        write(result, dir / "test.bin", cifar_binary(te, true));
-      } else {
-        const std::int64_t per = train / 5;
-        for (int k = 0; k < 5; ++k) {
-          const std::int64_t b = k * per, e = k == 4 ? train : b + per;
-          Images part;
-          part.labels.assign(tr.labels.begin() + b, tr.labels.begin() + e);
-          part.pixels = tr.pixels.substr(b * 3072, (e - b) * 3072);
-          write(result, dir / ("data_batch_" + std::to_string(k + 1) + ".bin"),
-                cifar_binary(part, false));
-        }
-        write(result, dir / "test_batch.bin", cifar_binary(te, false));
-      }
-    } else {
-      const fs::path dir = root / python_folder(o.source);
-      if (c100) {
-        write(result, dir / "train", cifar_batch(tr, 0, train, true, "training batch 1 of 1"));
-        write(result, dir / "test", cifar_batch(te, 0, test, true, "testing batch 1 of 1"));
-        pk::Dict meta;
-        std::vector<pk::Value> names;
-        for (int k = 0; k < 100; ++k)
-          names.push_back(pk::Value::bytes("class" + std::to_string(k)));
-        meta.add(key("fine_label_names", true), pk::Value::list(std::move(names)));
-        write(result, dir / "meta", python2_dump(pk::Value::dict(std::move(meta))));
-      } else {
-        const std::int64_t per = train / 5;
-        for (int k = 0; k < 5; ++k) {
-          const std::int64_t b = k * per, e = k == 4 ? train : b + per;
-          write(result, dir / ("data_batch_" + std::to_string(k + 1)),
-                cifar_batch(tr, b, e, false, "training batch " + std::to_string(k + 1) + " of 5"));
-        }
-        write(result, dir / "test_batch", cifar_batch(te, 0, test, false, "testing batch 1 of 1"));
-        pk::Dict meta;
-        std::vector<pk::Value> names;
-        for (int k = 0; k < 10; ++k) names.push_back(pk::Value::bytes("class" + std::to_string(k)));
-        meta.add(key("label_names", true), pk::Value::list(std::move(names)));
-        write(result, dir / "batches.meta", python2_dump(pk::Value::dict(std::move(meta))));
-      }
+    const Images tr = generate(train, info.side, info.classes_in_files, 0, rng);
+    const Images te = generate(test, info.side, info.classes_in_files, 0, rng);
+    const bool binary = o.layout == "binary";
+    const fs::path dir = root / (binary ? info.binary_folder : info.python_folder);
+    const auto& train_files = binary ? info.binary_train_files : info.python_train_files;
+    const auto n = static_cast<std::int64_t>(train_files.size());
+    const std::int64_t per = train / n;
+    for (std::int64_t k = 0; k < n; ++k) {
+      const std::int64_t b = k * per, e = k == n - 1 ? train : b + per;
+      const std::string label =
+          "training batch " + std::to_string(k + 1) + " of " + std::to_string(n);
+      write(result, dir / train_files[k],
+            binary ? cifar_binary(slice(tr, b, e), c100) : cifar_batch(tr, b, e, c100, label));
+    }
+    const auto& test_file = (binary ? info.binary_test_files : info.python_test_files).at(0);
+    write(result, dir / test_file,
+          binary ? cifar_binary(te, c100) : cifar_batch(te, 0, test, c100, "testing batch 1 of 1"));
+    if (!binary) {
+      // The class names, as the official meta files hold them (only md5-checked, never read).
+      pk::Dict meta;
+      std::vector<pk::Value> names;
+      for (int k = 0; k < info.classes_in_files; ++k)
+        names.push_back(pk::Value::bytes("class" + std::to_string(k)));
+      meta.add(key(c100 ? "fine_label_names" : "label_names", true),
+               pk::Value::list(std::move(names)));
+      write(result, dir / (c100 ? "meta" : "batches.meta"),
+            python2_dump(pk::Value::dict(std::move(meta))));
     }
     kept_train = train;
     kept_test = test;
@@ -222,14 +212,14 @@ FakeDataResult make_fake_data(const FakeDataOptions& o) {
     const auto train_labels = labels_for(train), test_labels = labels_for(test);
     const Images tr = generate(train, 16, 0, 0, rng, &train_labels);
     const Images te = generate(test, 16, 0, 0, rng, &test_labels);
-    const fs::path dir = root / "ImageNet16";
-    const std::int64_t per = train / 10;
-    for (int k = 0; k < 10; ++k) {
-      const std::int64_t b = k * per, e = k == 9 ? train : b + per;
-      write(result, dir / ("train_data_batch_" + std::to_string(k + 1)),
-            imagenet_file(tr, b, e, true));
+    const fs::path dir = root / info.python_folder;
+    const auto n = static_cast<std::int64_t>(info.python_train_files.size());
+    const std::int64_t per = train / n;
+    for (std::int64_t k = 0; k < n; ++k) {
+      const std::int64_t b = k * per, e = k == n - 1 ? train : b + per;
+      write(result, dir / info.python_train_files[k], imagenet_file(tr, b, e, true));
     }
-    write(result, dir / "val_data", imagenet_file(te, 0, test, false));
+    write(result, dir / info.python_test_files.at(0), imagenet_file(te, 0, test, false));
     kept_train =
         std::count_if(train_labels.begin(), train_labels.end(), [](auto l) { return l <= 120; });
     kept_test =

@@ -40,6 +40,7 @@ const std::vector<SourceInfo>& sources() {
   static const std::vector<SourceInfo> rows = {
       {Source::Cifar10,
        "cifar10",
+       "CIFAR-10",
        {"cifar10-valid"},
        32,
        10,
@@ -61,6 +62,7 @@ const std::vector<SourceInfo>& sources() {
         {"batches.meta", "5ff9c542aee3614f3951f8cda6e48888"}}},
       {Source::Cifar100,
        "cifar100",
+       "CIFAR-100",
        {},
        32,
        100,
@@ -77,6 +79,7 @@ const std::vector<SourceInfo>& sources() {
         {"meta", "7973b15100ade9c7d40fb424638fde48"}}},
       {Source::ImageNet16,
        "imagenet16",
+       "ImageNet16",
        {"ImageNet16", "ImageNet16-120"},
        16,
        1000,
@@ -179,17 +182,25 @@ const std::vector<DatasetInfo>& datasets() {
 }
 
 std::string dataset_names(bool searchable) {
-  std::string names;
-  for (const auto& d : datasets()) {
-    if (searchable && !d.search) continue;
-    names += (names.empty() ? "" : ", ") + std::string(d.name);
+  std::vector<std::string_view> names;
+  for (const auto& d : datasets())
+    if (!searchable || d.search) names.push_back(d.name);
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const bool last = i + 1 == names.size() && i > 0;
+    out += (i == 0 ? "" : last && searchable ? " or " : ", ") + std::string(names[i]);
   }
-  return names;
+  return out;
+}
+
+const DatasetInfo* find_dataset(std::string_view name) {
+  for (const auto& d : datasets())
+    if (d.name == name) return &d;
+  return nullptr;
 }
 
 const DatasetInfo& dataset(std::string_view name) {
-  for (const auto& d : datasets())
-    if (d.name == name) return d;
+  if (const DatasetInfo* d = find_dataset(name)) return *d;
   throw ArgError("dataset '" + std::string(name) + "': expected one of " + dataset_names());
 }
 
@@ -204,6 +215,13 @@ const EvalSetInfo* find_eval_set(const DatasetInfo& info, std::string_view name)
   for (const auto& set : info.eval_sets)
     if (set.name == name) return &set;
   return nullptr;
+}
+
+std::string_view info_group_of(const SetRef& ref) {
+  for (const auto& g : dataset(ref.dataset).info_groups)
+    if (g.eval_set == ref.eval_set) return g.group;
+  throw Error("dataset " + std::string(ref.dataset) + ": no get_more_info group reports " +
+              std::string(ref.eval_set));
 }
 
 std::vector<std::uint64_t> preset_seeds(Space space, std::string_view hp,
@@ -221,11 +239,12 @@ const SourceInfo& source_info(Source source) {
 
 Source parse_source(std::string_view name) {
   std::string known;
-  for (const auto& s : sources()) {
-    if (s.name == name ||
-        std::find(s.aliases.begin(), s.aliases.end(), name) != s.aliases.end())
+  const auto& rows = sources();
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const SourceInfo& s = rows[i];
+    if (s.name == name || std::find(s.aliases.begin(), s.aliases.end(), name) != s.aliases.end())
       return s.id;
-    known += (known.empty() ? "" : ", ") + std::string(s.name);
+    known += (i == 0 ? "" : i + 1 == rows.size() ? " or " : ", ") + std::string(s.name);
   }
   throw ArgError("dataset '" + std::string(name) + "': expected " + known);
 }

@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "flop_counter.h"
+#include "natsbench/data/registry.h"
 #include "natsbench/model/device.h"
 
 namespace natsbench::model {
@@ -83,9 +84,9 @@ double measure_latency(CellNetwork& network, int image_size, const c10::Device& 
   return seconds.size() % 2 == 1 ? seconds[mid] : 0.5 * (seconds[mid - 1] + seconds[mid]);
 }
 
-Cost count_cost(const ArchConfig& arch, const DatasetInfo& dataset) {
+Cost count_cost(const ArchConfig& arch, const data::DatasetInfo& dataset) {
   auto network = make_network(arch, dataset.num_classes);
-  return count_cost(network, dataset.image_size);
+  return count_cost(network, dataset.side);
 }
 
 }  // namespace natsbench::model

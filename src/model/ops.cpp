@@ -1,6 +1,7 @@
 #include "natsbench/model/ops.h"
 
 #include "flop_counter.h"
+#include "natsbench/util/error.h"
 
 namespace natsbench::model {
 
@@ -84,8 +85,10 @@ torch::nn::AnyModule make_edge_op(Op op, int in_channels, int out_channels) {
   }
   // Pooling keeps the width; the reference would prepend a 1x1 ReLUConvBN otherwise, which
   // no benchmark cell ever needs.
-  TORCH_CHECK(in_channels == out_channels, "avg_pool_3x3 between different widths (", in_channels,
-              " -> ", out_channels, ") is not part of the NATS-Bench spaces");
+  if (in_channels != out_channels) {
+    throw ArgError("avg_pool_3x3 between different widths (" + std::to_string(in_channels) +
+                   " -> " + std::to_string(out_channels) + ") is not part of the NATS-Bench spaces");
+  }
   return torch::nn::AnyModule(AvgPool3x3());
 }
 

@@ -9,6 +9,7 @@
 
 #include "natsbench/bench/benchmark.h"
 #include "natsbench/bench/errors.h"
+#include "natsbench/data/registry.h"
 #include "natsbench/search/bohb_sampler.h"
 #include "natsbench/util/error.h"
 
@@ -358,11 +359,7 @@ SearchRun bohb(bench::Benchmark& benchmark, const SearchSettings& settings, std:
 }
 
 void check_settings(const bench::Benchmark& benchmark, const SearchSettings& settings) {
-  if (settings.dataset != "cifar10" && settings.dataset != "cifar100" &&
-      settings.dataset != "ImageNet16-120") {
-    throw ArgError("search: dataset '" + settings.dataset +
-                   "': expected cifar10, cifar100 or ImageNet16-120");
-  }
+  data::searchable_dataset(settings.dataset, "search");
   if (!(settings.time_budget > 0) || !std::isfinite(settings.time_budget)) {
     throw ArgError("search: the time budget must be a positive number of seconds");
   }
@@ -424,10 +421,8 @@ std::string_view algorithm_name(Algorithm algorithm) {
 }
 
 double paper_time_budget(Space space, const std::string& dataset) {
-  if (dataset == "cifar10") return 20000;
-  if (dataset == "cifar100") return 40000;
-  if (dataset == "ImageNet16-120") return space == Space::Topology ? 120000 : 60000;
-  throw ArgError("search: dataset '" + dataset + "': expected cifar10, cifar100 or ImageNet16-120");
+  const data::SearchInfo& search = *data::searchable_dataset(dataset, "search").search;
+  return space == Space::Topology ? search.tss_budget : search.sss_budget;
 }
 
 std::string full_fidelity_hp(Space space) {
@@ -454,16 +449,20 @@ SearchRun run_search(bench::Benchmark& benchmark, Algorithm algorithm,
 
 Score reported_accuracy(bench::Benchmark& benchmark, int index, const std::string& dataset,
                         const std::string& hp) {
+  const data::SearchInfo& search = *data::searchable_dataset(dataset, "search").search;
   const auto mean = bench::SeedChoice::mean();
-  if (dataset == "cifar10") {
-    const auto valid = benchmark.get_more_info(index, "cifar10-valid", std::nullopt, hp, mean);
-    const auto test = benchmark.get_more_info(index, "cifar10", std::nullopt, hp, mean);
-    return {accuracy_field(valid, "valid-accuracy", index, "cifar10-valid"),
-            accuracy_field(test, "test-accuracy", index, "cifar10")};
-  }
-  const auto info = benchmark.get_more_info(index, dataset, std::nullopt, hp, mean);
-  return {accuracy_field(info, "valid-accuracy", index, dataset),
-          accuracy_field(info, "test-accuracy", index, dataset)};
+  std::optional<bench::InfoDict> info;  // one query when both sets are of the same dataset
+  std::string_view queried;
+  const auto accuracy = [&](const data::SetRef& ref) {
+    if (!info || queried != ref.dataset) {
+      info = benchmark.get_more_info(index, std::string(ref.dataset), std::nullopt, hp, mean);
+      queried = ref.dataset;
+    }
+    const std::string field = std::string(data::info_group_of(ref)) + "-accuracy";
+    return accuracy_field(*info, field.c_str(), index, std::string(ref.dataset));
+  };
+  const double valid = accuracy(search.valid);
+  return {valid, accuracy(search.test)};
 }
 
 Score score_at(bench::Benchmark& benchmark, const SearchRun& run, double t,

@@ -85,20 +85,4 @@ ArchConfig parse_arch(Space space, std::string_view arch) {
   return config;
 }
 
-const std::vector<DatasetInfo>& benchmark_datasets() {
-  static const std::vector<DatasetInfo> datasets = {{"cifar10-valid", 10, 32},
-                                                    {"cifar10", 10, 32},
-                                                    {"cifar100", 100, 32},
-                                                    {"ImageNet16-120", 120, 16}};
-  return datasets;
-}
-
-const DatasetInfo& dataset_info(std::string_view name) {
-  for (const auto& info : benchmark_datasets()) {
-    if (info.name == name) return info;
-  }
-  throw ArgError("dataset '" + std::string(name) +
-                 "': expected one of cifar10-valid, cifar10, cifar100, ImageNet16-120");
-}
-
 }  // namespace natsbench

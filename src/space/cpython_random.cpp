@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "natsbench/util/error.h"
+
 namespace natsbench {
 
 namespace {
@@ -81,12 +83,12 @@ std::uint32_t CPythonRandom::next_uint32() {
 }
 
 std::uint32_t CPythonRandom::getrandbits(int k) {
-  if (k < 1 || k > 32) throw std::invalid_argument("getrandbits: k must be in 1..32");
+  if (k < 1 || k > 32) throw Error("getrandbits: k must be in 1..32");
   return next_uint32() >> (32 - k);
 }
 
 std::uint32_t CPythonRandom::randbelow(std::uint32_t n) {
-  if (n == 0) throw std::invalid_argument("randbelow: n must be positive");
+  if (n == 0) throw Error("randbelow: n must be positive");
   const int k = bit_length(n);  // of n itself, as CPython does
   std::uint32_t r = getrandbits(k);
   while (r >= n) r = getrandbits(k);

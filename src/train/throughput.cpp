@@ -30,13 +30,13 @@ double seconds_since(Clock::time_point start) {
 }
 
 // Random uint8 images and labels of the dataset's shape; the eval loader reads the same images.
-data::BenchmarkData synthetic_data(const data::BenchmarkSpec& spec, std::int64_t images) {
+data::BenchmarkData synthetic_data(const data::DatasetInfo& spec, std::int64_t images) {
   data::BenchmarkData d;
   d.name = spec.name;
   d.num_classes = spec.num_classes;
   d.input_shape = {3, spec.side, spec.side};
   d.pad = spec.pad;
-  d.norm = data::normalization(spec.source);
+  d.norm = data::source_info(spec.source).norm;
   d.layout = "synthetic";
   at::Generator gen = data::make_generator(at::kCPU, 1);
   d.train = {at::randint(0, 256, {images, 3, spec.side, spec.side}, gen,
@@ -96,12 +96,12 @@ void check_throughput_options(const ThroughputOptions& o) {
                      std::to_string(kGraphEagerSteps + 1) + " untimed steps (" +
                      std::to_string(kGraphEagerSteps) + " eager steps, then the capture)");
   }
-  data::benchmark_spec(o.dataset);  // throws ArgError for an unknown name
+  data::dataset(o.dataset);  // throws ArgError for an unknown name
 }
 
 ThroughputResult measure_throughput(const ThroughputOptions& o) {
   check_throughput_options(o);
-  const data::BenchmarkSpec& spec = data::benchmark_spec(o.dataset);
+  const data::DatasetInfo& spec = data::dataset(o.dataset);
   const HyperParams hp = load_hyper_params("200");
   ThroughputResult result;
   const std::int64_t batch = result.batch_size;

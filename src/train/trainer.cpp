@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "natsbench/data/registry.h"
 #include "natsbench/model/cost.h"
 #include "natsbench/model/device.h"
 #include "natsbench/model/state_dict.h"
@@ -53,11 +54,11 @@ struct Model {
 };
 
 Model build_model(const RunSpec& spec, const c10::Device& device) {
-  const DatasetInfo& info = dataset_info(spec.dataset);
+  const data::DatasetInfo& info = data::dataset(spec.dataset);
   torch::manual_seed(spec.seed);
   Model m;
   m.net = model::make_network(spec.arch, info.num_classes);
-  m.cost = model::count_cost(m.net, info.image_size);
+  m.cost = model::count_cost(m.net, info.side);
   m.net->to(device);
   m.optimizer = make_optimizer(m.net, spec.hp);
   return m;
@@ -399,7 +400,7 @@ void RunDriver::Impl::checkpoint(int at_epoch, std::int64_t next_batch, const Ba
 
 void RunDriver::Impl::complete() {
   state.record.latency =
-      model::measure_latency(m.net, dataset_info(spec.dataset).image_size, device, 256, 3, 1);
+      model::measure_latency(m.net, data::dataset(spec.dataset).side, device, 256, 3, 1);
   if (hooks.save_weights) model::save_state_dict(*m.net, paths.weights);
   finish("complete");
   result.outcome = RunOutcome::Complete;

@@ -188,28 +188,6 @@ TEST_CASE("make_fake_data writes the official layouts, and the benchmark dataset
   }
 }
 
-TEST_CASE("benchmark datasets: the sizes, classes and shapes of spec §4", "[data]") {
-  const auto& s = data::benchmark_specs();
-  REQUIRE(s.size() == 4);
-  CHECK(s[0].name == "cifar10-valid");
-  CHECK(s[0].train_size == 25000);
-  CHECK(s[0].eval_sizes == std::vector<std::pair<std::string_view, std::int64_t>>{
-                               {"ori-test", 10000}, {"x-valid", 25000}});
-  CHECK(s[1].train_size == 50000);
-  CHECK(s[2].num_classes == 100);
-  CHECK(s[2].eval_sizes.back().second == 5000);
-  CHECK(s[3].name == "ImageNet16-120");
-  CHECK(s[3].train_size == 151700);
-  CHECK(s[3].eval_sizes[0].second == 6000);
-  CHECK(s[3].side == 16);
-  CHECK(s[3].pad == 2);
-  CHECK_THROWS_AS(data::benchmark_spec("cifar10_valid"), natsbench::ArgError);
-  // The split sizes agree with the sets they index (§3.2).
-  CHECK(data::split_info("cifar-split").indexes_into == 50000);
-  CHECK(data::split_info("cifar100-test-split").indexes_into == s[2].eval_sizes[0].second);
-  CHECK(data::split_info("imagenet-16-120-test-split").indexes_into == s[3].eval_sizes[0].second);
-}
-
 TEST_CASE("readers: bad input gives one clear error naming the file", "[data]") {
   TempDir dir("bad");
   const auto w = data::make_fake_data({dir.str(), data::Source::Cifar10, 50, 10, 0});

@@ -29,11 +29,11 @@ data::ImageSet numbered_set(std::int64_t n, int side) {
 }  // namespace
 
 TEST_CASE("normalisation constants and normalised 0 / 255 bytes (spec §9.3)", "[data]") {
-  const auto n10 = data::normalization(data::Source::Cifar10);
+  const auto n10 = data::source_info(data::Source::Cifar10).norm;
   CHECK(n10.mean[0] == 0.4913725490196078);
   CHECK(n10.std[2] == 0.2615686274509804);
-  CHECK(data::normalization(data::Source::Cifar100).mean[1] == 0.48666666666666664);
-  CHECK(data::normalization(data::Source::ImageNet16).std[0] == 0.247921568627451);
+  CHECK(data::source_info(data::Source::Cifar100).norm.mean[1] == 0.48666666666666664);
+  CHECK(data::source_info(data::Source::ImageNet16).norm.std[0] == 0.247921568627451);
   struct Row {
     data::Source source;
     std::array<float, 3> zero, full;
@@ -52,7 +52,7 @@ TEST_CASE("normalisation constants and normalised 0 / 255 bytes (spec §9.3)", "
   for (const auto& r : rows) {
     at::Tensor img = at::zeros({2, 3, 1, 1}, at::kByte);
     img[1].fill_(255);
-    const at::Tensor v = data::to_float_normalize(img, data::normalization(r.source));
+    const at::Tensor v = data::to_float_normalize(img, data::source_info(r.source).norm);
     CHECK(v.dtype() == at::kFloat);
     for (int c = 0; c < 3; ++c) {
       // float32 arithmetic; the spec prints 9 significant digits.
@@ -151,7 +151,7 @@ TEST_CASE("loaders of a benchmark dataset: augmented training batches, plain eva
   d.num_classes = 10;
   d.input_shape = {3, 32, 32};
   d.pad = 4;
-  d.norm = data::normalization(data::Source::Cifar10);
+  d.norm = data::source_info(data::Source::Cifar10).norm;
   d.train = numbered_set(300, 32);
   d.eval_sets.emplace_back("ori-test", numbered_set(100, 32));
   d.eval_sets.emplace_back("x-valid", numbered_set(50, 32));

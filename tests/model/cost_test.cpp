@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "natsbench/data/registry.h"
 #include "natsbench/model/cost.h"
 #include "natsbench/model/state_dict.h"
 
@@ -117,8 +118,8 @@ TEST_CASE("params and FLOPs counted on the built network equal the reference exa
   for (const auto& row : kRows) {
     INFO(row.space << " " << row.index << " " << row.dataset);
     const ArchConfig arch = arch_from_index(parse_space(row.space), row.index);
-    auto network = model::make_network(arch, dataset_info(row.dataset).num_classes);
-    const model::Cost cost = model::count_cost(network, dataset_info(row.dataset).image_size);
+    auto network = model::make_network(arch, data::dataset(row.dataset).num_classes);
+    const model::Cost cost = model::count_cost(network, data::dataset(row.dataset).side);
     CHECK(cost.param_count == row.param_count);
     CHECK(cost.params() == row.params);  // exact: both are integer / 1e6
     CHECK(cost.flops() == row.flops);
@@ -129,8 +130,8 @@ TEST_CASE("params and FLOPs counted on the built network equal the reference exa
 
 TEST_CASE("cifar10-valid uses the cifar10 network and costs", "[model][cost]") {
   const ArchConfig arch = arch_from_index(Space::Topology, 11);
-  const auto a = model::count_cost(arch, dataset_info("cifar10-valid"));
-  const auto b = model::count_cost(arch, dataset_info("cifar10"));
+  const auto a = model::count_cost(arch, data::dataset("cifar10-valid"));
+  const auto b = model::count_cost(arch, data::dataset("cifar10"));
   CHECK(a.flop_count == b.flop_count);
   CHECK(a.param_count == b.param_count);
 }
@@ -142,10 +143,10 @@ TEST_CASE("tss costs follow the closed form of spec §4.2 over the whole space",
     const std::int64_t n1 = count_op(arch.genotype, Op::NorConv1x1);
     const std::int64_t n3 = count_op(arch.genotype, Op::NorConv3x3);
     for (const char* name : {"cifar10", "cifar100", "ImageNet16-120"}) {
-      const auto& dataset = dataset_info(name);
+      const auto& dataset = data::dataset(name);
       const std::int64_t nc = dataset.num_classes;
       const std::int64_t body = 7782400 + 35389440 * n3 + 3932160 * n1;
-      const std::int64_t flops = (dataset.image_size == 32 ? body : body / 4) + 65 * nc;
+      const std::int64_t flops = (dataset.side == 32 ? body : body / 4) + 65 * nc;
       const std::int64_t params = 72656 + 65 * nc + 243040 * n3 + 28000 * n1;
       const auto cost = model::count_cost(arch, dataset);
       INFO(index << " " << name);

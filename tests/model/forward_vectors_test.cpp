@@ -5,6 +5,7 @@
 
 #include <torch/torch.h>
 
+#include "natsbench/data/registry.h"
 #include "natsbench/model/network.h"
 #include "natsbench/model/state_dict.h"
 
@@ -255,14 +256,14 @@ double sum_of(const model::NamedTensors& entries, const std::string& name) {
 void check_vector(const Vector& v, torch::Dtype dtype, double tolerance) {
   INFO(v.space << " " << v.index << " " << v.dataset << (v.train ? " train" : " eval")
                << (dtype == torch::kFloat64 ? " float64" : " float32"));
-  const auto& dataset = dataset_info(v.dataset);
+  const auto& dataset = data::dataset(v.dataset);
   auto network =
       model::make_network(arch_from_index(parse_space(v.space), v.index), dataset.num_classes);
   network->to(dtype);  // before the fill, so float64 weights are not float32-rounded
   fill_pattern(network);
   network->train(v.train);
   torch::NoGradGuard no_grad;
-  auto [features, logits] = network->forward(pattern_input(dataset.image_size, dtype));
+  auto [features, logits] = network->forward(pattern_input(dataset.side, dtype));
   features = features.to(torch::kFloat64);
   logits = logits.to(torch::kFloat64);
   REQUIRE(features.sizes() == torch::IntArrayRef({2, v.feature_width}));

@@ -26,7 +26,7 @@ inline data::BenchmarkData cifar_shaped(const std::string& name) {
   d.num_classes = 10;
   d.input_shape = {3, 32, 32};
   d.pad = 4;
-  d.norm = data::normalization(data::Source::Cifar10);
+  d.norm = data::source_info(data::Source::Cifar10).norm;
   d.layout = "synthetic";
   return d;
 }

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "../data/data_test_util.h"
+#include "natsbench/data/registry.h"
 #include "natsbench/data/benchmark_data.h"
 #include "natsbench/data/fake_data.h"
 #include "natsbench/model/cost.h"
@@ -243,7 +244,7 @@ TEST_CASE("a run trains with the fast path's steps and gets the plain steps' bit
     torch::manual_seed(spec.seed);
     model::CellNetwork net = model::make_network(spec.arch, 10);
     const model::Cost cost =
-        model::count_cost(net, natsbench::dataset_info(spec.dataset).image_size);
+        model::count_cost(net, data::dataset(spec.dataset).side);
     auto sgd = train::make_optimizer(net, spec.hp);
     auto loader = data::make_train_loader(d, at::kCPU, spec.seed, spec.hp.batch_size);
     train::RunRecord plain;
@@ -482,22 +483,22 @@ TEST_CASE("each benchmark dataset: batches per epoch, last batch, eval sets (spe
   const train::HyperParams hp = train::load_hyper_params("200");
   for (const Expected& e : table) {
     INFO(e.name);
-    const data::BenchmarkSpec& spec = data::benchmark_spec(e.name);
-    CHECK(spec.train_size == e.train);
-    REQUIRE(spec.eval_sizes.size() == e.eval.size());
+    const data::DatasetInfo& spec = data::dataset(e.name);
+    CHECK(spec.official_train_size == e.train);
+    REQUIRE(spec.eval_sets.size() == e.eval.size());
     data::BenchmarkData d;
     d.name = e.name;
     d.pad = spec.pad;
-    d.norm = data::normalization(spec.source);
+    d.norm = data::source_info(spec.source).norm;
     const auto set_of = [](std::int64_t n) {
       return data::ImageSet{at::zeros({n, 3, 1, 1}, at::kByte), at::arange(n, at::kLong)};
     };
-    d.train = set_of(spec.train_size);
+    d.train = set_of(spec.official_train_size);
     for (std::size_t k = 0; k < e.eval.size(); ++k) {
-      CHECK(std::string(spec.eval_sizes[k].first) == e.eval[k].first);
-      CHECK(spec.eval_sizes[k].second == e.eval[k].second);
-      d.eval_sets.emplace_back(std::string(spec.eval_sizes[k].first),
-                               set_of(spec.eval_sizes[k].second));
+      CHECK(std::string(spec.eval_sets[k].name) == e.eval[k].first);
+      CHECK(spec.eval_sets[k].official_size == e.eval[k].second);
+      d.eval_sets.emplace_back(std::string(spec.eval_sets[k].name),
+                               set_of(spec.eval_sets[k].official_size));
     }
     auto loader = data::make_train_loader(d, at::kCPU, 777, hp.batch_size);
     CHECK(loader->size() == e.batches);

@@ -1,7 +1,7 @@
 #pragma once
-// The four benchmark datasets (spec/training.md §4): cifar10-valid, cifar10, cifar100,
-// ImageNet16-120, each with its training set and its named evaluation sets in the reference's
-// evaluation order, plus what the transforms need (normalisation, padding).
+// A benchmark dataset in memory (spec/training.md §4): its training set and its named evaluation
+// sets in the reference's evaluation order, cut from a source as its row in registry.h says, plus
+// what the transforms need (normalisation, padding).
 #include <array>
 #include <cstdint>
 #include <string>
@@ -9,30 +9,13 @@
 #include <utility>
 #include <vector>
 
-#include <c10/core/Device.h>
-
 #include "natsbench/data/datasets.h"
 
+namespace c10 {
+struct Device;
+}
+
 namespace natsbench::data {
-
-// Per-channel mean and std (spec §2, §9.3: the x255 constants / 255, as doubles).
-struct Normalization {
-  std::array<double, 3> mean{}, std{};
-};
-Normalization normalization(Source source);
-
-struct BenchmarkSpec {
-  std::string_view name;  // "cifar10-valid", ...
-  Source source;
-  int num_classes;
-  int side;  // 32 or 16
-  int pad;   // 4 or 2
-  std::int64_t train_size;
-  std::vector<std::pair<std::string_view, std::int64_t>> eval_sizes;  // evaluation order
-};
-// "cifar10-valid", "cifar10", "cifar100", "ImageNet16-120"; throws ArgError.
-const BenchmarkSpec& benchmark_spec(std::string_view name);
-const std::vector<BenchmarkSpec>& benchmark_specs();
 
 struct BenchmarkData {
   std::string name;
@@ -43,7 +26,7 @@ struct BenchmarkData {
   ImageSet train;
   std::vector<std::pair<std::string, ImageSet>> eval_sets;  // "ori-test", "x-valid", "x-test"
   std::string layout;
-  bool official_sizes = false;  // every set has the size of §4
+  bool official_sizes = false;  // every set has its registry row's official size
   std::vector<ChecksumStatus> checksums;
   std::vector<std::string> warnings;
 

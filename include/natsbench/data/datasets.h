@@ -6,14 +6,16 @@
 //   ROOT/cifar-10-batches-py/{data_batch_1..5,test_batch}  or  ROOT/cifar-10-batches-bin/*.bin
 //   ROOT/cifar-100-python/{train,test}                     or  ROOT/cifar-100-binary/*.bin
 //   ROOT/ImageNet16/{train_data_batch_1..10,val_data}  (ROOT itself may be the ImageNet16 folder)
-// Every problem (missing or truncated file, wrong shape, label out of range) raises Error naming
-// the file.
+// The folders, file names and md5s are the source's row in registry.h. Every problem (missing or
+// truncated file, wrong shape, label out of range) raises Error naming the file.
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "natsbench/data/registry.h"
 
 namespace natsbench::data {
 
@@ -22,20 +24,6 @@ struct ImageSet {
   at::Tensor labels;  // int64 [N]
   std::int64_t size() const { return labels.defined() ? labels.size(0) : 0; }
 };
-
-enum class Source { Cifar10, Cifar100, ImageNet16 };
-// "cifar10", "cifar100", "imagenet16" (also "ImageNet16-120"); throws ArgError.
-Source parse_source(std::string_view name);
-std::string_view source_name(Source source);
-
-// One official file and its md5 (spec §1.2, §1.3, §1.6).
-struct OfficialFile {
-  std::string_view name;  // relative to the source's folder
-  std::string_view md5;
-};
-// The folder under ROOT ("cifar-10-batches-py", "cifar-100-python", "ImageNet16") and its files.
-std::string_view python_folder(Source source);
-const std::vector<OfficialFile>& official_files(Source source);
 
 struct ChecksumStatus {
   std::string file;  // full path

@@ -34,6 +34,7 @@ struct Normalization {
 struct SourceInfo {
   Source id;
   std::string_view name;                  // "cifar10", "cifar100", "imagenet16"
+  std::string_view title;                 // in messages: "CIFAR-10"
   std::vector<std::string_view> aliases;  // other accepted spellings
   int side;                               // square images, 3 channels
   int classes_in_files;                   // labels stored in the files
@@ -109,10 +110,15 @@ struct DatasetInfo {
 const std::vector<DatasetInfo>& datasets();
 // Throws ArgError listing the known names.
 const DatasetInfo& dataset(std::string_view name);
-// The names joined with ", " (for messages and help texts); `searchable`: only those with search.
+// The names joined with ", " (for messages and help texts); `searchable`: only those with search,
+// the last one after " or ".
 std::string dataset_names(bool searchable = false);
+// The dataset `name`, or nullptr (a benchmark file may hold a dataset of its own).
+const DatasetInfo* find_dataset(std::string_view name);
 // The dataset's eval set `name`, or nullptr.
 const EvalSetInfo* find_eval_set(const DatasetInfo& info, std::string_view name);
+// The get_more_info group that reports `ref` ("valid", "test", "valtest"); throws Error when none.
+std::string_view info_group_of(const SetRef& ref);
 // The searchable dataset `name`; throws ArgError naming `what` and the searchable names.
 const DatasetInfo& searchable_dataset(std::string_view name, std::string_view what);
 

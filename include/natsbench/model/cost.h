@@ -8,6 +8,10 @@
 
 #include "natsbench/model/network.h"
 
+namespace natsbench::data {
+struct DatasetInfo;
+}
+
 namespace natsbench::model {
 
 struct Cost {
@@ -29,6 +33,6 @@ double measure_latency(CellNetwork& network, int image_size, const c10::Device& 
                        int batch_size = 256, int repeats = 5, int warmup = 2);
 
 // Builds the benchmark network of `arch` for `dataset` and counts it.
-Cost count_cost(const ArchConfig& arch, const DatasetInfo& dataset);
+Cost count_cost(const ArchConfig& arch, const data::DatasetInfo& dataset);
 
 }  // namespace natsbench::model

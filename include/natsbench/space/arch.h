@@ -41,14 +41,4 @@ ArchConfig parse_arch(Space space, std::string_view arch);
 // Parses a non-negative decimal index; `what` names the argument in the error.
 int parse_index(std::string_view text, std::string_view what);
 
-struct DatasetInfo {
-  std::string name;  // cifar10-valid | cifar10 | cifar100 | ImageNet16-120
-  int num_classes;
-  int image_size;  // square inputs, 3 channels
-};
-
-// Throws ArgError listing the valid names.
-const DatasetInfo& dataset_info(std::string_view name);
-const std::vector<DatasetInfo>& benchmark_datasets();
-
 }  // namespace natsbench
