@@ -7,7 +7,9 @@
 #include <iostream>
 #include <sstream>
 
+#include "natsbench/data/registry.h"
 #include "natsbench/util/atomic_file.h"
+#include "natsbench/util/torch_home.h"
 
 namespace natsbench::cli {
 
@@ -55,12 +57,7 @@ void require_writable(const std::string& out) {
 }
 
 std::string default_data_root() {
-  const char* torch_home = std::getenv("TORCH_HOME");
-  if (torch_home == nullptr || *torch_home == '\0')
-    throw ArgError(
-        "--data-root: required (or set TORCH_HOME; the data are then read from "
-        "$TORCH_HOME/cifar.python, as the reference does)");
-  return (std::filesystem::path(torch_home) / "cifar.python").string();
+  return (std::filesystem::path(torch_home("--data-root")) / "cifar.python").string();
 }
 
 std::string format_duration(double seconds) {
@@ -76,10 +73,16 @@ std::string format_duration(double seconds) {
   return text;
 }
 
+std::string all_datasets() {
+  std::string list;
+  for (const auto& d : data::datasets()) list += (list.empty() ? "" : ",") + std::string(d.name);
+  return list;
+}
+
 std::vector<std::string> parse_datasets(const std::string& text) {
   const auto datasets = split_list(text, "--datasets");
   for (std::size_t i = 0; i < datasets.size(); ++i) {
-    dataset_info(datasets[i]);  // ArgError for an unknown name
+    data::dataset(datasets[i]);  // ArgError for an unknown name
     if (std::find(datasets.begin(), datasets.begin() + i, datasets[i]) != datasets.begin() + i)
       throw ArgError("--datasets: " + datasets[i] + " appears twice");
   }

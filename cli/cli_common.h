@@ -13,22 +13,9 @@
 
 namespace natsbench::cli {
 
-// A subcommand adds its options to `app` and returns the action to run once parsing succeeded.
+// A subcommand adds its options to its parent and returns the action to run once parsing
+// succeeded (commands.h lists them).
 using Action = std::function<int()>;
-Action add_arch_command(CLI::App& app);
-Action add_cost_command(CLI::App& app);
-Action add_weights_command(CLI::App& app);
-Action add_query_command(CLI::App& app);
-Action add_convert_command(CLI::App& app);
-Action add_search_command(CLI::App& app);  // tools/cmd_search.cpp
-Action add_bench_command(CLI::App& app);
-Action add_dataset_command(CLI::App& app);
-Action add_make_fake_data_command(CLI::App& app);
-// Adds `bench data` to the bench subcommand; the returned runner returns false unless it ran.
-std::function<bool()> add_bench_data_command(CLI::App* bench);
-// `train` and `bench train` (tools/cmd_train.cpp).
-Action add_train_command(CLI::App& app);
-std::function<bool()> add_bench_train_command(CLI::App* bench);
 
 // --space plus one of --index N / --arch STR, shared by the commands that take one candidate.
 struct CandidateOptions {
@@ -56,9 +43,11 @@ std::string version_string();
 // Shared argument helpers of train and sweep.
 std::vector<std::string> split_list(const std::string& text, const std::string& what);
 void require_writable(const std::string& out);  // --out: created; ArgError when not writable
-std::string default_data_root();                // $TORCH_HOME/cifar.python, else ArgError
+std::string default_data_root();                // $TORCH_HOME/cifar.python (util/torch_home.h)
 // --datasets: known names, each once; --seeds: non-negative integers. ArgError otherwise.
 std::vector<std::string> parse_datasets(const std::string& text);
+// Every benchmark dataset as a --datasets value ("cifar10-valid,cifar10,...").
+std::string all_datasets();
 std::vector<std::uint64_t> parse_seeds(const std::string& text);
 // --data-root (default $TORCH_HOME/cifar.python) must exist; --splits defaults to ROOT/splits.
 struct DataLocation {
@@ -70,7 +59,7 @@ void set_threads(int requested);  // --threads, else OMP_NUM_THREADS, else CPUs
 // runs would share streams and each costs its data copy and graph memory).
 void check_concurrent(int concurrent);
 std::string format_duration(double seconds);  // "1h02m", "3m05s", "42s"
-// `natsbench sweep` and `natsbench collect` (tools/cmd_sweep.cpp).
+// `natsbench sweep` and `natsbench collect` (cli/cmd_sweep.cpp, cli/cmd_collect.cpp).
 Action add_sweep_command(CLI::App& app);
 Action add_collect_command(CLI::App& app);
 

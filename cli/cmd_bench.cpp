@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "cli_common.h"
+#include "commands.h"
 #include "natsbench/bench/archive.h"
 #include "natsbench/bench/benchmark.h"
 
@@ -32,18 +33,44 @@ double current_rss_mib() {
 }
 }  // namespace
 
-Action add_bench_command(CLI::App& app) {
+Action add_bench_group(CLI::App& app) {
+  auto* bench = app.add_subcommand("bench", "Measure natsbench itself (speed and memory)");
+  bench->require_subcommand(1);
+  return [] { return 2; };  // never runs: one of its subcommands is required
+}
+
+Action add_bench_load_command(CLI::App& bench) {
   struct Options {
-    std::string space, path, from, out;
+    std::string space, path;
+  };
+  auto o = std::make_shared<Options>();
+  auto* load = bench.add_subcommand("load", "Time and peak memory of loading a benchmark");
+  load->add_option("--space", o->space, "Search space: tss or sss")->required();
+  load->add_option("--benchmark", o->path, "Benchmark file or archive directory")->required();
+  return [o]() {
+    const Space space = parse_space(o->space);
+    const auto start = std::chrono::steady_clock::now();
+    const bool is_dir = std::filesystem::is_directory(o->path);
+    auto api = bench::Benchmark::create(o->path, space, is_dir);
+    api.load_all_available();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    print_json({{"benchmark", o->path},
+                {"architectures", api.evaluated_indexes().size()},
+                {"seconds", seconds},
+                {"peak_rss_mib", peak_rss_mib()},
+                {"rss_after_load_mib", current_rss_mib()}});
+    return 0;
+  };
+}
+
+Action add_bench_synth_command(CLI::App& bench) {
+  struct Options {
+    std::string space, from, out;
     int archs = 1000;
   };
   auto o = std::make_shared<Options>();
-  auto* bench = app.add_subcommand("bench", "Measure natsbench itself (speed and memory)");
-  bench->require_subcommand(1);
-  auto* load = bench->add_subcommand("load", "Time and peak memory of loading a benchmark");
-  load->add_option("--space", o->space, "Search space: tss or sss")->required();
-  load->add_option("--benchmark", o->path, "Benchmark file or archive directory")->required();
-  auto* synth = bench->add_subcommand(
+  auto* synth = bench.add_subcommand(
       "synth", "Write a benchmark file of N architectures cloned from an archive's records");
   synth->add_option("--space", o->space, "Search space: tss or sss")->required();
   synth->add_option("--from", o->from, "Archive directory holding at least one architecture")
@@ -51,31 +78,8 @@ Action add_bench_command(CLI::App& app) {
   synth->add_option("--archs", o->archs, "Number of architectures (indexes 0..N-1)")
       ->capture_default_str();
   synth->add_option("--out", o->out, "Output benchmark file (.pickle.pbz2)")->required();
-
-#ifdef NATSBENCH_CORE_ONLY
-  const auto run_data = [] { return false; };
-  const auto run_train = run_data;
-#else
-  auto run_data = add_bench_data_command(bench);    // bench data (tools/cmd_data.cpp)
-  auto run_train = add_bench_train_command(bench);  // bench train (tools/cmd_train.cpp)
-#endif
-  return [o, load, run_data, run_train]() {
-    if (run_data() || run_train()) return 0;
+  return [o]() {
     const Space space = parse_space(o->space);
-    if (load->parsed()) {
-      const auto start = std::chrono::steady_clock::now();
-      const bool is_dir = std::filesystem::is_directory(o->path);
-      auto api = bench::Benchmark::create(o->path, space, is_dir);
-      api.load_all_available();
-      const double seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      print_json({{"benchmark", o->path},
-                  {"architectures", api.evaluated_indexes().size()},
-                  {"seconds", seconds},
-                  {"peak_rss_mib", peak_rss_mib()},
-                  {"rss_after_load_mib", current_rss_mib()}});
-      return 0;
-    }
     if (o->archs <= 0) throw ArgError("--archs " + std::to_string(o->archs) + ": expected >= 1");
     auto source = bench::Benchmark::create(o->from, space, true);
     if (source.load_all_available() == 0) {
@@ -102,4 +106,3 @@ Action add_bench_command(CLI::App& app) {
   };
 }
 
-}  // namespace natsbench::cli

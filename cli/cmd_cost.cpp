@@ -2,6 +2,8 @@
 #include <memory>
 
 #include "cli_common.h"
+#include "commands.h"
+#include "natsbench/data/registry.h"
 #include "natsbench/model/cost.h"
 #include "natsbench/model/device.h"
 
@@ -18,7 +20,7 @@ Action add_cost_command(CLI::App& app) {
       "cost", "FLOPs and params (millions) counted on the built network; optional latency");
   options->candidate.add_to(*cmd);
   cmd->add_option("--dataset", options->dataset,
-                  "cifar10-valid, cifar10, cifar100 or ImageNet16-120")
+                  data::dataset_names())
       ->required();
   cmd->add_flag("--latency", options->latency,
                 "Also measure seconds per forward pass of batch 256 (median, eval, no grad)");
@@ -26,17 +28,17 @@ Action add_cost_command(CLI::App& app) {
       ->capture_default_str();
   return [options]() {
     const ArchConfig arch = options->candidate.resolve();
-    const DatasetInfo& dataset = dataset_info(options->dataset);
+    const data::DatasetInfo& dataset = data::dataset(options->dataset);
     const c10::Device device = model::parse_device(options->device);
     auto network = model::make_network(arch, dataset.num_classes);
-    const model::Cost cost = model::count_cost(network, dataset.image_size);
+    const model::Cost cost = model::count_cost(network, dataset.side);
     nlohmann::json out = {{"index", arch.index},
                           {"arch", arch.arch_str},
                           {"dataset", dataset.name},
                           {"flops", cost.flops()},
                           {"params", cost.params()}};
     if (options->latency) {
-      out["latency"] = model::measure_latency(network, dataset.image_size, device);
+      out["latency"] = model::measure_latency(network, dataset.side, device);
       out["device"] = device.str();
     }
     print_json(out);

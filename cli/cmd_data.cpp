@@ -12,6 +12,8 @@
 #include <optional>
 
 #include "cli_common.h"
+#include "commands.h"
+#include "natsbench/data/registry.h"
 #include "natsbench/data/benchmark_data.h"
 #include "natsbench/data/fake_data.h"
 #include "natsbench/data/pipeline.h"
@@ -35,7 +37,7 @@ Action add_dataset_command(CLI::App& app) {
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("dataset", "Load a benchmark dataset and print its sets as JSON");
-  cmd->add_option("--name", o->name, "cifar10-valid, cifar10, cifar100 or ImageNet16-120")
+  cmd->add_option("--name", o->name, data::dataset_names())
       ->required();
   cmd->add_option("--root", o->root, "Dataset root (the reference's $TORCH_HOME/cifar.python)")
       ->required();
@@ -43,7 +45,7 @@ Action add_dataset_command(CLI::App& app) {
                   "Directory of the split files (cifar-split is regenerated when absent)");
   cmd->add_flag("--verify", o->verify, "Check the md5 of the official dataset files");
   return [o]() {
-    data::benchmark_spec(o->name);  // ArgError for an unknown name before any I/O
+    data::dataset(o->name);  // ArgError for an unknown name before any I/O
     const auto start = std::chrono::steady_clock::now();
     const data::BenchmarkData d =
         data::load_benchmark_data(o->name, {o->root, o->splits, o->verify});
@@ -109,23 +111,14 @@ namespace {
 // The raw dataset files of a benchmark dataset in the python layout (those that exist).
 std::vector<std::string> python_layout_files(const std::string& dataset, const std::string& root) {
   namespace fs = std::filesystem;
+  const data::SourceInfo& source = data::source_info(data::dataset(dataset).source);
+  // ImageNet16's files may lie in ROOT itself (as read_source accepts).
+  std::vector<fs::path> dirs = {fs::path(root) / source.python_folder};
+  if (source.id == data::Source::ImageNet16) dirs.push_back(fs::path(root));
   std::vector<fs::path> candidates;
-  if (dataset == "cifar10" || dataset == "cifar10-valid") {
-    for (int i = 1; i <= 5; ++i) {
-      candidates.push_back(fs::path(root) / "cifar-10-batches-py" /
-                           ("data_batch_" + std::to_string(i)));
-    }
-    candidates.push_back(fs::path(root) / "cifar-10-batches-py" / "test_batch");
-  } else if (dataset == "cifar100") {
-    candidates = {fs::path(root) / "cifar-100-python" / "train",
-                  fs::path(root) / "cifar-100-python" / "test"};
-  } else {
-    for (const auto& dir : {fs::path(root) / "ImageNet16", fs::path(root)}) {
-      for (int i = 1; i <= 10; ++i) {
-        candidates.push_back(dir / ("train_data_batch_" + std::to_string(i)));
-      }
-      candidates.push_back(dir / "val_data");
-    }
+  for (const auto& dir : dirs) {
+    for (const auto& name : source.python_train_files) candidates.push_back(dir / name);
+    for (const auto& name : source.python_test_files) candidates.push_back(dir / name);
   }
   std::vector<std::string> files;
   for (const auto& path : candidates) {
@@ -158,7 +151,7 @@ std::optional<double> python_load_seconds(const std::vector<std::string>& files)
 
 }  // namespace
 
-std::function<bool()> add_bench_data_command(CLI::App* bench) {
+Action add_bench_data_command(CLI::App& bench) {
   struct Options {
     std::string dataset, root, splits, device = "cpu";
     int epochs = 1;
@@ -166,9 +159,9 @@ std::function<bool()> add_bench_data_command(CLI::App* bench) {
     bool compare_python = false;
   };
   auto o = std::make_shared<Options>();
-  auto* cmd = bench->add_subcommand(
+  auto* cmd = bench.add_subcommand(
       "data", "Load time and augmented images/s of a benchmark dataset's pipeline");
-  cmd->add_option("--dataset", o->dataset, "cifar10-valid, cifar10, cifar100 or ImageNet16-120")
+  cmd->add_option("--dataset", o->dataset, data::dataset_names())
       ->required();
   cmd->add_option("--root", o->root, "Dataset root")->required();
   cmd->add_option("--splits", o->splits, "Directory of the split files");
@@ -177,10 +170,9 @@ std::function<bool()> add_bench_data_command(CLI::App* bench) {
   cmd->add_option("--seed", o->seed, "Pipeline seed")->capture_default_str();
   cmd->add_flag("--compare-python", o->compare_python,
                 "Also time /usr/bin/python3 pickle + numpy loading the same raw files");
-  return [o, cmd]() {
-    if (!cmd->parsed()) return false;
+  return [o]() {
     if (o->epochs < 1) throw ArgError("--epochs " + std::to_string(o->epochs) + ": expected >= 1");
-    data::benchmark_spec(o->dataset);
+    data::dataset(o->dataset);
     const c10::Device device = model::parse_device(o->device);
     auto start = std::chrono::steady_clock::now();
     const data::BenchmarkData d =
@@ -243,7 +235,7 @@ std::function<bool()> add_bench_data_command(CLI::App* bench) {
                 {"augmented_images_per_second", images / train_s},
                 {"eval_images", eval_images},
                 {"eval_images_per_second", eval_images / eval_s}});
-    return true;
+    return 0;
   };
 }
 

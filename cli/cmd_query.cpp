@@ -7,7 +7,9 @@
 #include <optional>
 
 #include "cli_common.h"
+#include "commands.h"
 #include "natsbench/bench/benchmark.h"
+#include "natsbench/data/registry.h"
 
 namespace natsbench::cli {
 
@@ -55,7 +57,7 @@ Action add_query_command(CLI::App& app) {
     index->excludes(arch);
   };
   const auto add_dataset = [&](CLI::App* cmd) {
-    cmd->add_option("--dataset", o->dataset, "cifar10-valid, cifar10, cifar100, ImageNet16-120")
+    cmd->add_option("--dataset", o->dataset, data::dataset_names())
         ->required();
   };
   const auto add_hp = [&](CLI::App* cmd) {
@@ -110,7 +112,7 @@ Action add_query_command(CLI::App& app) {
     const auto epoch = [&](CLI::Option* option) {
       return option->count() > 0 ? std::optional<int>(o->iepoch) : std::nullopt;
     };
-    dataset_info(o->dataset.empty() ? "cifar10" : o->dataset);  // validate the name early
+    data::dataset(o->dataset.empty() ? "cifar10" : o->dataset);  // validate the name early
     nlohmann::ordered_json out;
     if (more->parsed()) {
       const int index = candidate();

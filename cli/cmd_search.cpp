@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "cli_common.h"
+#include "commands.h"
 #include "natsbench/bench/benchmark.h"
 #include "natsbench/search/multi_trial.h"
 #include "natsbench/util/atomic_file.h"

@@ -24,6 +24,7 @@
 #include <sstream>
 
 #include "cli_common.h"
+#include "commands.h"
 #include "natsbench/data/benchmark_data.h"
 #include "natsbench/model/cost.h"
 #include "natsbench/model/device.h"
@@ -218,7 +219,7 @@ void log_data_warnings(const data::BenchmarkData& d) {
 
 Action add_train_command(CLI::App& app) {
   struct Options {
-    std::string space, arch, datasets = "cifar10-valid,cifar10,cifar100,ImageNet16-120", hp = "12",
+    std::string space, arch, datasets = all_datasets(), hp = "12",
                              seeds = "777", data_root, splits, out, device = "cpu";
     std::int64_t max_batches = 0;
     int threads = 0, concurrent = 1;
@@ -286,7 +287,7 @@ Action add_train_command(CLI::App& app) {
                                                  train::run_paths(o->out, specs[dataset].back()));
         }
         if (all_done) continue;
-        const data::BenchmarkSpec& bspec = data::benchmark_spec(dataset);
+        const data::DatasetInfo& bspec = data::dataset(dataset);
         const auto start = Clock::now();
         auto it = sources.find(bspec.source);
         if (it == sources.end())
@@ -416,7 +417,7 @@ Action add_train_command(CLI::App& app) {
   };
 }
 
-std::function<bool()> add_bench_train_command(CLI::App* bench) {
+Action add_bench_train_command(CLI::App& bench) {
   struct Options {
     std::string space, arch, dataset = "cifar10", device = "cpu", step;
     std::int64_t steps = 10, warmup = 5;
@@ -424,7 +425,7 @@ std::function<bool()> add_bench_train_command(CLI::App* bench) {
     bool fast = false, graph = false, no_graph = false, channels_last = false;
   };
   auto o = std::make_shared<Options>();
-  auto* cmd = bench->add_subcommand(
+  auto* cmd = bench.add_subcommand(
       "train", "Training and evaluation images/s of one candidate on synthetic data (batch 256)");
   cmd->add_option("--space", o->space, "Search space: tss or sss")->required();
   cmd->add_option("--arch", o->arch, "Official index or arch string")->required();
@@ -454,8 +455,7 @@ std::function<bool()> add_bench_train_command(CLI::App* bench) {
                 "cuDNN autotuning and TF32 instead of deterministic fp32 kernels");
   cmd->add_option("--threads", o->threads,
                   "CPU threads (default: OMP_NUM_THREADS, else the CPUs this process may use)");
-  return [o, cmd]() {
-    if (!cmd->parsed()) return false;
+  return [o]() {
     const Space space = parse_space(o->space);
     train::ThroughputOptions t;
     t.arch = resolve_arch(space, o->arch);
@@ -481,14 +481,14 @@ std::function<bool()> add_bench_train_command(CLI::App* bench) {
     const train::ThroughputResult r = train::measure_throughput(t);
     const double runs = t.concurrent;
     const double train_ips = r.train_images_per_second(), eval_ips = r.eval_images_per_second();
-    const model::Cost cost = model::count_cost(t.arch, dataset_info(t.dataset));
+    const model::Cost cost = model::count_cost(t.arch, data::dataset(t.dataset));
     const nlohmann::json env = train::run_environment(t.device);
 
     nlohmann::json projected = sweep::project_sweep(space, train_ips, eval_ips);
     // One run's epoch at its share of the device.
     const double epoch = sweep::epoch_seconds(t.dataset, train_ips / runs, eval_ips / runs);
     const double epoch_train =
-        static_cast<double>(data::benchmark_spec(t.dataset).train_size) / (train_ips / runs);
+        static_cast<double>(data::dataset(t.dataset).official_train_size) / (train_ips / runs);
     projected["seconds_per_epoch"] = {
         {t.dataset, {{"train", epoch_train}, {"eval", epoch - epoch_train}, {"total", epoch}}}};
     projected["images_per_second"] = {{"train", train_ips}, {"eval", eval_ips}};
@@ -543,7 +543,7 @@ std::function<bool()> add_bench_train_command(CLI::App* bench) {
       out["profile_fraction"] = profile;
     }
     print_json(out);
-    return true;
+    return 0;
   };
 }
 

@@ -4,6 +4,8 @@
 #include <torch/torch.h>
 
 #include "cli_common.h"
+#include "commands.h"
+#include "natsbench/data/registry.h"
 #include "natsbench/model/network.h"
 #include "natsbench/model/state_dict.h"
 
@@ -22,13 +24,13 @@ Action add_weights_command(CLI::App& app) {
       "torch.load-compatible state dict with the reference key names");
   options->candidate.add_to(*cmd);
   cmd->add_option("--dataset", options->dataset,
-                  "cifar10-valid, cifar10, cifar100 or ImageNet16-120")
+                  data::dataset_names())
       ->required();
   cmd->add_option("--seed", options->seed, "Seed given to torch::manual_seed")->required();
   cmd->add_option("--out", options->out, "Output file (written atomically)")->required();
   return [options]() {
     const ArchConfig arch = options->candidate.resolve();
-    const DatasetInfo& dataset = dataset_info(options->dataset);
+    const data::DatasetInfo& dataset = data::dataset(options->dataset);
     if (options->seed < 0) {
       throw ArgError("--seed " + std::to_string(options->seed) + ": expected a non-negative seed");
     }

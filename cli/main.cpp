@@ -16,27 +16,34 @@
 #include <spdlog/spdlog.h>
 
 #include "cli_common.h"
+#include "commands.h"
 #include "natsbench/util/error.h"
 
-#ifdef NATSBENCH_CORE_ONLY
 namespace {
 
-// The commands this binary runs itself: the ones that only read and write benchmark files.
+using natsbench::cli::find_command;
+
+#ifdef NATSBENCH_CORE_ONLY
+// Whether this binary runs the command line itself: a command (and subcommand) of the table that
+// does not need LibTorch. Help without a command lists every command: natsbench-torch has them.
 bool runs_here(int argc, char** argv) {
-  if (argc < 2) return false;  // the full help
+  if (argc < 2) return false;
   const std::string command = argv[1];
   if (command == "--version") return true;
-  if (command == "arch" || command == "query" || command == "convert" ||
-      command == "search")
-    return true;
-  if (command != "bench") return false;
-  const std::string what = argc > 2 ? argv[2] : "";
-  return what == "load" || what == "synth";
+  const auto* row = find_command(command);
+  if (row == nullptr || row->needs_torch) return false;
+  bool group = false;
+  for (const auto& c : natsbench::cli::commands())
+    group = group || c.name.rfind(command + " ", 0) == 0;
+  if (!group) return true;
+  const auto* sub = argc > 2 ? find_command(command + " " + argv[2]) : nullptr;
+  return sub != nullptr && !sub->needs_torch;
 }
+#endif
 
 // Replaces this process with natsbench-torch (same pid, so signals from a scheduler reach it),
 // which has every command; returns only when that fails.
-int hand_over(char** argv) {
+[[maybe_unused]] int hand_over(char** argv) {
   std::string self(4096, '\0');
   const ssize_t n = ::readlink("/proc/self/exe", self.data(), self.size() - 1);
   std::string torch_binary = "natsbench-torch";
@@ -52,7 +59,6 @@ int hand_over(char** argv) {
 }
 
 }  // namespace
-#endif
 
 int main(int argc, char** argv) {
 #ifdef NATSBENCH_CORE_ONLY
@@ -67,27 +73,16 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", natsbench::cli::version_string());
 
   std::map<CLI::App*, natsbench::cli::Action> actions;
-  const auto add = [&](natsbench::cli::Action (*factory)(CLI::App&)) {
-    const auto before = app.get_subcommands({}).size();
-    auto action = factory(app);
-    actions.emplace(app.get_subcommands({}).at(before), std::move(action));
-  };
-  add(natsbench::cli::add_arch_command);
-#ifndef NATSBENCH_CORE_ONLY
-  add(natsbench::cli::add_cost_command);
-  add(natsbench::cli::add_weights_command);
-#endif
-  add(natsbench::cli::add_query_command);
-  add(natsbench::cli::add_convert_command);
-  add(natsbench::cli::add_search_command);
-  add(natsbench::cli::add_bench_command);
-#ifndef NATSBENCH_CORE_ONLY
-  add(natsbench::cli::add_dataset_command);
-  add(natsbench::cli::add_make_fake_data_command);
-  add(natsbench::cli::add_train_command);
-  add(natsbench::cli::add_sweep_command);
-  add(natsbench::cli::add_collect_command);
-#endif
+  for (const auto& row : natsbench::cli::commands()) {
+    if (row.factory == nullptr) continue;  // needs LibTorch: natsbench-torch runs it
+    const auto space = row.name.find(' ');
+    CLI::App* parent = &app;
+    if (space != std::string_view::npos)
+      parent = app.get_subcommand(std::string(row.name.substr(0, space)));
+    const auto before = parent->get_subcommands({}).size();
+    auto action = row.factory(*parent);
+    actions.emplace(parent->get_subcommands({}).at(before), std::move(action));
+  }
 
   if (argc > 1 && argv[1][0] != '-') {
     std::string known;
@@ -117,8 +112,17 @@ int main(int argc, char** argv) {
   }
 
   try {
-    for (auto* sub : app.get_subcommands()) return actions.at(sub)();
-    return 2;
+    // The innermost parsed subcommand runs ("bench load", not "bench").
+    CLI::App* parsed = &app;
+    while (!parsed->get_subcommands().empty()) parsed = parsed->get_subcommands().front();
+    return actions.at(parsed)();
+  } catch (const natsbench::cli::NeedsTorch&) {
+#ifdef NATSBENCH_CORE_ONLY
+    return hand_over(argv);
+#else
+    std::cerr << "natsbench: error: internal: a command asked to be handed over to itself\n";
+    return 1;
+#endif
   } catch (const natsbench::ArgError& e) {
     std::cerr << "natsbench: error: " << e.what() << '\n';
     return 2;

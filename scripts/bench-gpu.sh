@@ -3,7 +3,7 @@
 # training loop, side by side on the same GPU, plus natsbench's GPU equivalence tests.
 #
 #   1. env        device, driver, toolchain and torch of the machine
-#   2. reference  tools/bench/reference_loop.py: the original's loop (per-image transforms in 4
+#   2. reference  scripts/bench/reference_loop.py: the original's loop (per-image transforms in 4
 #                 DataLoader workers, .item() per batch, deterministic cuDNN), synthetic data
 #   3. build      scripts/build-cuda.sh against the device's pip torch, only natsbench and the
 #                 torch test binary, dependencies from .deps/device (scripts/prepare-device-deps.sh)
@@ -13,7 +13,7 @@
 #   5. gpu-test   the torch test binary's GPU tests (Catch2 tag [gpu])
 #   5b. sweep     natsbench sweep on fake data: 3 seeds of the arch with CUDA graphs and
 #                 --concurrent 3, then one at a time with --no-graph; records compared
-#                 (tools/bench/compare_runs.py --rtol SWEEP_RTOL, default 1e-3)
+#                 (scripts/bench/compare_runs.py --rtol SWEEP_RTOL, default 1e-3)
 #   6. optional   reference with torchvision transforms, nsys kernel summary (if nsys exists)
 # Every step has a time limit and the whole script a budget; bench-gpu.json is rewritten after
 # each step, so a cut-off run still returns what it measured.
@@ -84,7 +84,7 @@ t0=$SECONDS
 work="$(mktemp -d "${TMPDIR:-/tmp}/bench-gpu.XXXXXX")"
 parts="$work/parts"
 mkdir -p "$parts"
-report_py="$root/tools/bench/gpu_report.py"
+report_py="$root/scripts/bench/gpu_report.py"
 sampler_pid=""
 
 say() { printf '[bench-gpu %3ds] %s\n' "$((SECONDS - t0))" "$*"; }
@@ -188,7 +188,7 @@ if ! { command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L; }; then say "warn
 ref_args=(--device "$device" --space tss --arch "$arch" --dataset "$dataset" --steps "$ref_steps"
           --warmup "$ref_warmup" --workers "$ref_workers")
 run_step reference reference 120 $((budget * 6 / 10)) --sample -- \
-  "$py" tools/bench/reference_loop.py "${ref_args[@]}" --profile-steps "$ref_profile"
+  "$py" scripts/bench/reference_loop.py "${ref_args[@]}" --profile-steps "$ref_profile"
 
 # --- 3. Build (or reuse) natsbench --------------------------------------------------------------
 deps="$root/.deps/device/usr"
@@ -294,7 +294,7 @@ if [ -x "$nb_bin" ] && nb sweep --help 2>&1 | grep -q -- --concurrent; then
   run_step sweep-eager-serial sweep 60 25 --sample \
     --meta "{\"mode\":\"sweep, --no-graph, one run at a time\",\"max_batches\":$sweep_batches}" \
     -- env LD_LIBRARY_PATH="$nb_ldpath" "$nb_bin" "${sweep_args[@]}" --no-graph --out "$work/sweep-e1"
-  run_step sweep-compare check 20 15 -- "$py" tools/bench/compare_runs.py "$work/sweep-c3" \
+  run_step sweep-compare check 20 15 -- "$py" scripts/bench/compare_runs.py "$work/sweep-c3" \
     "$work/sweep-e1" --rtol "${SWEEP_RTOL:-1e-3}"
 else
   record sweep-graph-concurrent3 sweep absent "no natsbench binary, or its sweep has no --concurrent"
@@ -303,7 +303,7 @@ fi
 # --- 6. Optional: the original's torchvision transforms, an nsys kernel summary -----------------
 if "$py" -c 'import torchvision, PIL' >/dev/null 2>&1; then
   run_step reference-torchvision reference 90 0 --sample -- \
-    "$py" tools/bench/reference_loop.py "${ref_args[@]}" --transforms torchvision
+    "$py" scripts/bench/reference_loop.py "${ref_args[@]}" --transforms torchvision
 else
   record reference-torchvision reference absent "torchvision or Pillow missing"
 fi

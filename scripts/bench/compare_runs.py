@@ -6,7 +6,7 @@ and per-epoch metrics (losses, top-1, top-5 of training and of every eval set) e
 --rtol (relative) where two devices or two step paths may round differently. Times, dates and
 the environment are not compared. Prints one JSON line; exit status 1 when they differ.
 
-  tools/bench/compare_runs.py RUNS_A RUNS_B [--rtol 1e-3]
+  scripts/bench/compare_runs.py RUNS_A RUNS_B [--rtol 1e-3]
 """
 import argparse
 import json

@@ -8,8 +8,9 @@
 #include <set>
 
 #include "natsbench/bench/archive.h"
-#include "natsbench/data/benchmark_data.h"
+#include "natsbench/data/registry.h"
 #include "natsbench/sweep/plan.h"
+#include "natsbench/sweep/plan_file.h"
 #include "natsbench/util/atomic_file.h"
 #include "natsbench/util/error.h"
 #include "natsbench/util/md5.h"
@@ -32,14 +33,15 @@ bool shared_device(const train::RunRecord& r) {
   return false;
 }
 
-// The dataset order of the official files, and the eval-name order of its new-layout records.
-const std::vector<std::string> kDatasetOrder = {"cifar10-valid", "cifar10", "cifar100",
-                                                "ImageNet16-120"};
+// The eval-name order of the official files' new-layout records.
 const std::vector<std::string> kEvalOrder = {"x-valid", "x-test", "ori-test"};
 
+// The dataset order of the official files: the registry's.
 int dataset_rank(const std::string& d) {
-  const auto it = std::find(kDatasetOrder.begin(), kDatasetOrder.end(), d);
-  return static_cast<int>(it - kDatasetOrder.begin());
+  const auto& rows = data::datasets();
+  const auto it =
+      std::find_if(rows.begin(), rows.end(), [&](const data::DatasetInfo& r) { return r.name == d; });
+  return static_cast<int>(it - rows.begin());
 }
 
 bool hp_less(const std::string& a, const std::string& b) {
@@ -63,10 +65,10 @@ std::string sanity(const train::RunRecord& r) {
   if (static_cast<int>(r.epochs.size()) != r.spec.hp.total_epochs())
     return std::to_string(r.epochs.size()) + " of " + std::to_string(r.spec.hp.total_epochs()) +
            " epochs";
-  const data::BenchmarkSpec& bspec = data::benchmark_spec(r.spec.dataset);
-  if (r.eval_images.size() != bspec.eval_sizes.size()) return "eval sets differ from the dataset's";
+  const data::DatasetInfo& info = data::dataset(r.spec.dataset);
+  if (r.eval_images.size() != info.eval_sets.size()) return "eval sets differ from the dataset's";
   for (std::size_t k = 0; k < r.eval_images.size(); ++k)
-    if (r.eval_images[k].first != bspec.eval_sizes[k].first)
+    if (r.eval_images[k].first != info.eval_sets[k].name)
       return "eval sets differ from the dataset's";
   const auto bad = [](double acc) { return !(acc >= 0 && acc <= 100); };
   for (std::size_t e = 0; e < r.epochs.size(); ++e) {
@@ -97,7 +99,7 @@ std::shared_ptr<const bench::ArchConfigDict> arch_config_of(const train::RunReco
     c.str_value = std::move(v);
     return c;
   };
-  const int classes = dataset_info(r.spec.dataset).num_classes;
+  const int classes = data::dataset(r.spec.dataset).num_classes;
   auto dict = std::make_shared<bench::ArchConfigDict>();
   if (r.spec.arch.space == Space::Topology) {
     *dict = {{"channel", integer(16)},
@@ -178,19 +180,11 @@ Gathered gather(const CollectOptions& o) {
   bool have_plans = false;
   for (const auto& dir : o.runs_dirs) {
     if (!fs::is_directory(dir)) throw ArgError("--runs " + dir + ": no such directory");
-    const fs::path plans = fs::path(dir) / "plans";
-    if (fs::is_directory(plans)) {
-      for (const auto& entry : fs::directory_iterator(plans)) {
-        if (entry.path().extension() != ".json") continue;
-        const auto j = nlohmann::json::parse(read_file(entry.path().string()), nullptr, false);
-        if (j.is_discarded() || j.value("space", "") != space) continue;
-        const std::string hp = j.at("hp").at("name").get<std::string>();
-        if (!wanted(hp)) continue;
-        have_plans = true;
-        for (const auto& r : j.at("runs"))
-          planned.insert(
-              {hp, r.at(0).get<int>(), r.at(1).get<std::uint64_t>(), r.at(2).get<std::string>()});
-      }
+    for (const PlanFile& plan : read_plan_files(dir)) {
+      if (space_name(plan.space) != space || !wanted(plan.hp.name)) continue;
+      have_plans = true;
+      for (const PlannedRun& r : plan.runs)
+        planned.insert({plan.hp.name, r.arch_index, r.seed, r.dataset});
     }
     const fs::path root = fs::path(dir) / space;
     if (!fs::is_directory(root)) continue;

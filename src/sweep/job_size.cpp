@@ -1,6 +1,6 @@
 #include "natsbench/sweep/job_size.h"
 
-#include "natsbench/data/benchmark_data.h"
+#include "natsbench/data/registry.h"
 #include "natsbench/sweep/plan.h"
 #include "natsbench/train/hyper_params.h"
 #include "natsbench/util/error.h"
@@ -9,9 +9,9 @@ namespace natsbench::sweep {
 
 namespace {
 
-std::int64_t eval_size(const data::BenchmarkSpec& spec) {
+std::int64_t eval_size(const data::DatasetInfo& info) {
   std::int64_t n = 0;
-  for (const auto& [name, size] : spec.eval_sizes) n += size;
+  for (const auto& set : info.eval_sets) n += set.official_size;
   return n;
 }
 
@@ -28,11 +28,11 @@ std::vector<SweepJob> benchmark_jobs(Space space) {
     job.epochs = train::load_hyper_params(hp).total_epochs();
     job.archs = space_size(space);
     std::int64_t train_per_arch_epoch = 0, eval_per_arch_epoch = 0;
-    for (const auto& spec : data::benchmark_specs()) {
-      const auto seeds = static_cast<std::int64_t>(preset_seeds(space, hp, spec.name).size());
+    for (const auto& spec : data::datasets()) {
+      const auto seeds = static_cast<std::int64_t>(data::preset_seeds(space, hp, spec.name).size());
       job.seeds.emplace_back(std::string(spec.name), seeds);
       job.runs += job.archs * seeds;
-      train_per_arch_epoch += seeds * spec.train_size;
+      train_per_arch_epoch += seeds * spec.official_train_size;
       eval_per_arch_epoch += seeds * eval_size(spec);
     }
     job.train_images = job.archs * job.epochs * train_per_arch_epoch;
@@ -46,8 +46,8 @@ double epoch_seconds(std::string_view dataset, double train_images_per_second,
                      double eval_images_per_second) {
   if (!(train_images_per_second > 0) || !(eval_images_per_second > 0))
     throw ArgError("images per second must be positive");
-  const data::BenchmarkSpec& spec = data::benchmark_spec(dataset);
-  return static_cast<double>(spec.train_size) / train_images_per_second +
+  const data::DatasetInfo& spec = data::dataset(dataset);
+  return static_cast<double>(spec.official_train_size) / train_images_per_second +
          static_cast<double>(eval_size(spec)) / eval_images_per_second;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "natsbench/data/registry.h"
 #include "natsbench/util/error.h"
 
 namespace natsbench::sweep {
@@ -48,20 +49,6 @@ std::vector<int> parse_range(std::string_view text, int space_size) {
   return {indexes.begin(), indexes.end()};
 }
 
-std::vector<std::uint64_t> preset_seeds(Space space, std::string_view hp,
-                                        std::string_view dataset) {
-  if (space == Space::Topology) {
-    if (hp == "200") return {777, 888, 999};
-    if (hp == "12") {
-      if (dataset == "cifar10-valid") return {111, 777};
-      return {111};
-    }
-    return {777};
-  }
-  if (hp == "12") return {777, 888, 999};
-  return {777};
-}
-
 std::vector<PlannedRun> make_plan(Space space, const std::vector<int>& archs, std::string_view hp,
                                   const std::vector<std::uint64_t>& seeds,
                                   const std::vector<std::string>& datasets) {
@@ -69,7 +56,7 @@ std::vector<PlannedRun> make_plan(Space space, const std::vector<int>& archs, st
   std::set<std::uint64_t> all_seeds;
   std::vector<std::set<std::uint64_t>> per_dataset;
   for (const auto& d : datasets) {
-    const auto s = seeds.empty() ? preset_seeds(space, hp, d) : seeds;
+    const auto s = seeds.empty() ? data::preset_seeds(space, hp, d) : seeds;
     per_dataset.emplace_back(s.begin(), s.end());
     all_seeds.insert(s.begin(), s.end());
   }

@@ -22,10 +22,6 @@ namespace natsbench::sweep {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-std::string lock_path(const train::RunPaths& paths) {
-  return paths.record.substr(0, paths.record.size() - 5) + ".lock";
-}
-
 namespace {
 
 train::RunSpec spec_of(const SweepOptions& o, const PlannedRun& run) {
@@ -39,27 +35,7 @@ train::RunSpec spec_of(const SweepOptions& o, const PlannedRun& run) {
   return spec;
 }
 
-std::time_t parse_utc(const std::string& text) {
-  std::tm tm{};
-  if (strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm) == nullptr) return 0;
-  return timegm(&tm);
-}
-
 }  // namespace
-
-void write_plan_file(const std::string& out, Space space, const train::HyperParams& hp,
-                     const std::vector<PlannedRun>& plan) {
-  nlohmann::json runs = nlohmann::json::array();
-  for (const auto& r : plan) runs.push_back({r.arch_index, r.seed, r.dataset});
-  const nlohmann::json j = {
-      {"space", std::string(space_name(space))}, {"hp", train::to_json(hp)}, {"runs", runs}};
-  const std::string text = j.dump() + "\n";
-  const fs::path dir = fs::path(out) / "plans";
-  fs::create_directories(dir);
-  const fs::path path = dir / (std::string(space_name(space)) + "-hp-" + hp.name + "-" +
-                               md5_hex(text).substr(0, 12) + ".json");
-  if (!fs::exists(path)) write_file_atomic(path.string(), text);
-}
 
 SweepSummary run_sweep(const SweepOptions& o, const c10::Device& device, const SweepCallbacks& cb) {
   SweepSummary summary;
@@ -69,7 +45,7 @@ SweepSummary run_sweep(const SweepOptions& o, const c10::Device& device, const S
   const auto data_of = [&](const std::string& dataset) -> const data::BenchmarkData& {
     auto it = loaded.find(dataset);
     if (it != loaded.end()) return it->second;
-    const data::BenchmarkSpec& bspec = data::benchmark_spec(dataset);
+    const data::DatasetInfo& bspec = data::dataset(dataset);
     auto src = sources.find(bspec.source);
     if (src == sources.end())
       src =
@@ -165,89 +141,6 @@ SweepSummary run_sweep(const SweepOptions& o, const c10::Device& device, const S
   };
   train::interleave_runs<Active>(static_cast<std::size_t>(std::max(1, o.concurrent)), next, ended);
   return summary;
-}
-
-nlohmann::json sweep_status(const std::string& out, double stale_after_seconds) {
-  if (!fs::is_directory(out)) throw ArgError("--out " + out + ": no such directory");
-  // Planned runs, as record paths relative to OUT.
-  std::set<std::string> planned;
-  const fs::path plans = fs::path(out) / "plans";
-  if (fs::is_directory(plans)) {
-    for (const auto& entry : fs::directory_iterator(plans)) {
-      if (entry.path().extension() != ".json") continue;
-      const auto j = nlohmann::json::parse(read_file(entry.path().string()), nullptr, false);
-      if (j.is_discarded()) throw Error(entry.path().string() + ": not a natsbench plan file");
-      const Space space = parse_space(j.at("space").get<std::string>());
-      const train::HyperParams hp = train::hyper_params_from_json(j.at("hp"));
-      for (const auto& r : j.at("runs")) {
-        train::RunSpec spec;
-        spec.arch.space = space;
-        spec.arch.index = r.at(0).get<int>();
-        spec.hp = hp;
-        spec.seed = r.at(1).get<std::uint64_t>();
-        spec.dataset = r.at(2).get<std::string>();
-        planned.insert(fs::relative(train::run_paths(out, spec).record, out).string());
-      }
-    }
-  }
-  std::size_t complete = 0, failed = 0, running = 0, stale = 0, paused = 0;
-  double wall = 0;
-  std::size_t timed = 0;
-  std::set<std::string> finished;
-  for (const char* space : {"tss", "sss"}) {
-    const fs::path root = fs::path(out) / space;
-    if (!fs::is_directory(root)) continue;
-    for (const auto& entry : fs::recursive_directory_iterator(root)) {
-      if (!entry.is_regular_file()) continue;
-      const fs::path& p = entry.path();
-      const std::string ext = p.extension().string();
-      if (ext == ".json") {
-        const auto j = nlohmann::json::parse(read_file(p.string()), nullptr, false);
-        if (j.is_discarded() || !j.is_object()) continue;
-        const std::string status = j.value("status", "");
-        if (status == "complete") ++complete;
-        if (status == "failed") ++failed;
-        finished.insert(fs::relative(p, out).string());
-        const std::time_t a = parse_utc(j.value("started", "")),
-                          b = parse_utc(j.value("finished", ""));
-        if (status == "complete" && a > 0 && b >= a &&
-            j.value("resumes", nlohmann::json::array()).empty()) {
-          wall += static_cast<double>(b - a);
-          ++timed;
-        }
-      } else if (ext == ".lock") {
-        const double age = RunLock::age_seconds(p.string());
-        if (RunLock::owner_gone(RunLock::read(p.string()), age, stale_after_seconds))
-          ++stale;
-        else
-          ++running;
-      } else if (ext == ".ckpt") {
-        fs::path lock = p;
-        lock.replace_extension(".lock");
-        if (!fs::exists(lock)) ++paused;
-      }
-    }
-  }
-  std::size_t remaining = 0;
-  for (const auto& rel : planned)
-    if (!finished.count(rel)) ++remaining;
-  nlohmann::json eta = nullptr;
-  if (timed > 0 && !planned.empty()) {
-    const double per_run = wall / static_cast<double>(timed);
-    eta = per_run * static_cast<double>(remaining) /
-          static_cast<double>(std::max<std::size_t>(1, running));
-  }
-  return {{"out", out},
-          {"planned", planned.size()},
-          {"complete", complete},
-          {"failed", failed},
-          {"running", running},
-          {"stale_locks", stale},
-          {"paused", paused},
-          {"remaining", planned.empty() ? nlohmann::json(nullptr) : nlohmann::json(remaining)},
-          {"mean_run_seconds",
-           timed > 0 ? nlohmann::json(wall / static_cast<double>(timed)) : nlohmann::json(nullptr)},
-          {"eta_seconds", eta}};
 }
 
 }  // namespace natsbench::sweep

@@ -5,6 +5,7 @@
 #include <ctime>
 #include <filesystem>
 
+#include "natsbench/data/registry.h"
 #include "natsbench/util/error.h"
 #include "natsbench/util/md5.h"
 
@@ -51,9 +52,9 @@ nlohmann::json to_json(const RunRecord& r) {
   j["status"] = r.status;
   if (r.status == "failed") j["failure"] = {{"epoch", r.failed_epoch}, {"reason", r.failure}};
   j["device"] = r.device;
-  const DatasetInfo& info = dataset_info(r.spec.dataset);
+  const data::DatasetInfo& info = data::dataset(r.spec.dataset);
   j["arch_config"] = net_config(r.spec.arch, info.num_classes);
-  j["xshape"] = {1, 3, info.image_size, info.image_size};
+  j["xshape"] = {1, 3, info.side, info.side};
   j["train_images"] = r.train_images;
   j["train_batches"] = r.train_batches;
   nlohmann::json eval_images = nlohmann::json::object();

@@ -3,7 +3,7 @@
 # directories built from the official samples (every index a link to one of the 3 sample files):
 #   1. random search and REA visit exactly the candidates, accuracies, times and best-so-far
 #      indexes of the same algorithm run in Python on the official API
-#      (tools/bench/reference_search.py);
+#      (scripts/bench/reference_search.py);
 #   2. the reported valid/test are the §8.1 interpolation between the two evaluations nearest to
 #      the budget, computed here from the trajectory with the official API (and a budget chosen
 #      so that the two best-so-far architectures differ);
@@ -29,7 +29,7 @@ links=$(mktemp -d -p /dev/shm natsbench-search.XXXXXX 2>/dev/null || mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp" "$links"' EXIT
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/lib.sh"
-reference="$here/../../tools/bench/reference_search.py"
+reference="$here/../../scripts/bench/reference_search.py"
 
 # Full-space archive directories: meta + one link per index to sample file i % 3 (one process).
 "$py" - "$samples" "$links" <<'PY' || { echo "FAIL: cannot build the full-space archive directories"; exit 1; }

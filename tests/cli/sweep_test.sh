@@ -46,7 +46,7 @@ PY
 # 1b. Three runs at once (--concurrent 3, interleaved on one thread) give the same numbers as one
 # at a time; SIGTERM mid-sweep checkpoints every active run, and the restart completes them.
 compare_records() {  # DIR_A DIR_B: every record's metrics bit-identical
-  $py "$(dirname "${BASH_SOURCE[0]}")/../../tools/bench/compare_runs.py" "$1" "$2" >"$tmp/cmp.json" ||
+  $py "$(dirname "${BASH_SOURCE[0]}")/../../scripts/bench/compare_runs.py" "$1" "$2" >"$tmp/cmp.json" ||
     { cat "$tmp/cmp.json"; return 1; }
 }
 "${sweep[@]}" --out "$tmp/three" --concurrent 3 >"$tmp/c3.json" 2>"$tmp/c3.log" ||

@@ -103,7 +103,7 @@ several=("$natsbench" train --space sss --arch 8:8:8:8:8 --datasets cifar10-vali
 "${several[@]}" --out "$tmp/serial" >"$tmp/serial.json" 2>/dev/null || fail "train, 4 runs"
 "${several[@]}" --out "$tmp/conc" --concurrent 3 >"$tmp/conc.json" 2>"$tmp/conc.err" ||
   fail "train --concurrent 3: $(tail -n 2 "$tmp/conc.err")"
-$py "$(dirname "${BASH_SOURCE[0]}")/../../tools/bench/compare_runs.py" "$tmp/serial" "$tmp/conc" \
+$py "$(dirname "${BASH_SOURCE[0]}")/../../scripts/bench/compare_runs.py" "$tmp/serial" "$tmp/conc" \
   >"$tmp/cmp.json" || fail "train --concurrent 3 records differ: $(cat "$tmp/cmp.json")"
 [ "$($py -c 'import json,sys; print(" ".join("%s:%s:%s" % (r["dataset"], r["seed"], r["outcome"]) for r in json.load(open(sys.argv[1]))["runs"]))' "$tmp/conc.json")" = \
   "cifar10-valid:777:complete cifar10-valid:888:complete cifar10:777:complete cifar10:888:complete" ] ||

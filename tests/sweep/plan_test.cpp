@@ -11,12 +11,14 @@
 #include <set>
 #include <thread>
 
+#include "natsbench/data/registry.h"
 #include "natsbench/sweep/plan.h"
 #include "natsbench/sweep/run_lock.h"
 #include "natsbench/util/error.h"
 #include "natsbench/util/sha256.h"
 
 namespace sweep = natsbench::sweep;
+namespace data = natsbench::data;
 using natsbench::ArgError;
 using natsbench::Space;
 
@@ -47,12 +49,12 @@ TEST_CASE("ranges in the reference's syntax", "[sweep]") {
 
 TEST_CASE("plans: the released benchmark's seeds per hp, reference run order", "[sweep]") {
   using Seeds = std::vector<std::uint64_t>;
-  CHECK(sweep::preset_seeds(Space::Topology, "200", "cifar100") == Seeds{777, 888, 999});
-  CHECK(sweep::preset_seeds(Space::Topology, "12", "cifar10-valid") == Seeds{111, 777});
-  CHECK(sweep::preset_seeds(Space::Topology, "12", "ImageNet16-120") == Seeds{111});
-  CHECK(sweep::preset_seeds(Space::Size, "01", "cifar10") == Seeds{777});
-  CHECK(sweep::preset_seeds(Space::Size, "12", "cifar10") == Seeds{777, 888, 999});
-  CHECK(sweep::preset_seeds(Space::Size, "90", "cifar100") == Seeds{777});
+  CHECK(data::preset_seeds(Space::Topology, "200", "cifar100") == Seeds{777, 888, 999});
+  CHECK(data::preset_seeds(Space::Topology, "12", "cifar10-valid") == Seeds{111, 777});
+  CHECK(data::preset_seeds(Space::Topology, "12", "ImageNet16-120") == Seeds{111});
+  CHECK(data::preset_seeds(Space::Size, "01", "cifar10") == Seeds{777});
+  CHECK(data::preset_seeds(Space::Size, "12", "cifar10") == Seeds{777, 888, 999});
+  CHECK(data::preset_seeds(Space::Size, "90", "cifar100") == Seeds{777});
 
   const std::vector<std::string> all = {"cifar10-valid", "cifar10", "cifar100", "ImageNet16-120"};
   const auto tss12 = sweep::make_plan(Space::Topology, {5, 9}, "12", {}, all);

@@ -3,7 +3,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "natsbench/train/metrics.h"
+#include "natsbench/train/metric_accumulator.h"
 
 namespace train = natsbench::train;
 

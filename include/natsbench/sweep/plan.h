@@ -24,13 +24,8 @@ struct PlannedRun {
   }
 };
 
-// The seeds of the released benchmark for (space, hp, dataset) (spec §0 / §5.1): tss 200 ->
-// 777, 888, 999; tss 12 -> 111 (+ 777 for cifar10-valid); sss 01 and 90 -> 777; sss 12 -> 777,
-// 888, 999. Any other hp: 777.
-std::vector<std::uint64_t> preset_seeds(Space space, std::string_view hp, std::string_view dataset);
-
 // Runs in the reference order: per architecture, per seed, the datasets in the given order.
-// `seeds` empty = the preset seeds of each dataset.
+// `seeds` empty = the preset seeds of each dataset (data::preset_seeds).
 std::vector<PlannedRun> make_plan(Space space, const std::vector<int>& archs, std::string_view hp,
                                   const std::vector<std::uint64_t>& seeds,
                                   const std::vector<std::string>& datasets);

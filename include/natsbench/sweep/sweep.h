@@ -1,7 +1,8 @@
 #pragma once
 // A sweep worker: runs its shard of a plan with the trainer, claiming each run with a lock so that
 // many workers can share one output directory, skipping finished runs and resuming checkpointed
-// ones; and the status of an output directory for everyone to read.
+// ones. (The plan files and the status of an output directory are torch-free: plan_file.h,
+// status.h.)
 #include <functional>
 #include <string>
 #include <vector>
@@ -10,6 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include "natsbench/sweep/plan.h"
+#include "natsbench/sweep/plan_file.h"
+#include "natsbench/sweep/status.h"
 #include "natsbench/train/trainer.h"
 
 namespace natsbench::sweep {
@@ -45,17 +48,5 @@ struct SweepSummary {
 
 SweepSummary run_sweep(const SweepOptions& options, const c10::Device& device,
                        const SweepCallbacks& callbacks);
-
-// Records the plan under OUT/plans/ (identical plans share one file), so that `status` and
-// `collect --check` know what the sweep is meant to cover.
-void write_plan_file(const std::string& out, Space space, const train::HyperParams& hp,
-                     const std::vector<PlannedRun>& plan);
-
-// Counts for an output directory: planned runs (from OUT/plans), complete and failed records,
-// running (a live lock), paused (a checkpoint without a live lock), remaining, and an ETA from
-// the measured wall time of the finished runs and the number of running workers.
-nlohmann::json sweep_status(const std::string& out, double stale_after_seconds = 1800);
-
-std::string lock_path(const train::RunPaths& paths);
 
 }  // namespace natsbench::sweep

@@ -19,7 +19,7 @@
 #include "natsbench/data/pipeline.h"
 #include "natsbench/model/network.h"
 #include "natsbench/train/graph_safe_sgd.h"
-#include "natsbench/train/metrics.h"
+#include "natsbench/train/metric_accumulator.h"
 
 namespace natsbench::train {
 

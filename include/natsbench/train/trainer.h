@@ -18,6 +18,7 @@
 
 #include "natsbench/data/pipeline.h"
 #include "natsbench/model/network.h"
+#include "natsbench/train/metric_accumulator.h"
 #include "natsbench/train/record.h"
 
 namespace natsbench::train {
