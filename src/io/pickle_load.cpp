@@ -16,232 +16,22 @@
 #include "natsbench/io/pickle.h"
 #include "natsbench/util/error.h"
 #include "pickle_node.h"
+#include "pickle_opcodes.h"
 
 namespace natsbench::pickle {
 
 namespace {
 
+using detail::ArgKind;
 using detail::ArrayNode;
 using detail::DictNode;
+using detail::find_op;
 using detail::Node;
+using detail::op_name;
+using detail::OpInfo;
 using detail::SeqNode;
 using detail::StrNode;
-
-namespace op {
-enum : unsigned char {
-  MARK = '(',
-  STOP = '.',
-  POP = '0',
-  POP_MARK = '1',
-  DUP = '2',
-  FLOAT = 'F',
-  INT = 'I',
-  BININT = 'J',
-  BININT1 = 'K',
-  LONG = 'L',
-  BININT2 = 'M',
-  NONE = 'N',
-  PERSID = 'P',
-  BINPERSID = 'Q',
-  REDUCE = 'R',
-  STRING = 'S',
-  BINSTRING = 'T',
-  SHORT_BINSTRING = 'U',
-  UNICODE = 'V',
-  BINUNICODE = 'X',
-  APPEND = 'a',
-  BUILD = 'b',
-  GLOBAL = 'c',
-  DICT = 'd',
-  EMPTY_DICT = '}',
-  APPENDS = 'e',
-  GET = 'g',
-  BINGET = 'h',
-  INST = 'i',
-  LONG_BINGET = 'j',
-  LIST = 'l',
-  EMPTY_LIST = ']',
-  OBJ = 'o',
-  PUT = 'p',
-  BINPUT = 'q',
-  LONG_BINPUT = 'r',
-  SETITEM = 's',
-  TUPLE = 't',
-  EMPTY_TUPLE = ')',
-  SETITEMS = 'u',
-  BINFLOAT = 'G',
-  PROTO = 0x80,
-  NEWOBJ = 0x81,
-  EXT1 = 0x82,
-  EXT2 = 0x83,
-  EXT4 = 0x84,
-  TUPLE1 = 0x85,
-  TUPLE2 = 0x86,
-  TUPLE3 = 0x87,
-  NEWTRUE = 0x88,
-  NEWFALSE = 0x89,
-  LONG1 = 0x8a,
-  LONG4 = 0x8b,
-  BINBYTES = 'B',
-  SHORT_BINBYTES = 'C',
-  SHORT_BINUNICODE = 0x8c,
-  BINUNICODE8 = 0x8d,
-  BINBYTES8 = 0x8e,
-  EMPTY_SET = 0x8f,
-  ADDITEMS = 0x90,
-  FROZENSET = 0x91,
-  NEWOBJ_EX = 0x92,
-  STACK_GLOBAL = 0x93,
-  MEMOIZE = 0x94,
-  FRAME = 0x95,
-  BYTEARRAY8 = 0x96,
-  NEXT_BUFFER = 0x97,
-  READONLY_BUFFER = 0x98,
-};
-}  // namespace op
-
-const char* op_name(unsigned char code) {
-  switch (code) {
-    case op::MARK:
-      return "MARK";
-    case op::STOP:
-      return "STOP";
-    case op::POP:
-      return "POP";
-    case op::POP_MARK:
-      return "POP_MARK";
-    case op::DUP:
-      return "DUP";
-    case op::FLOAT:
-      return "FLOAT";
-    case op::INT:
-      return "INT";
-    case op::BININT:
-      return "BININT";
-    case op::BININT1:
-      return "BININT1";
-    case op::LONG:
-      return "LONG";
-    case op::BININT2:
-      return "BININT2";
-    case op::NONE:
-      return "NONE";
-    case op::PERSID:
-      return "PERSID";
-    case op::BINPERSID:
-      return "BINPERSID";
-    case op::REDUCE:
-      return "REDUCE";
-    case op::STRING:
-      return "STRING";
-    case op::BINSTRING:
-      return "BINSTRING";
-    case op::SHORT_BINSTRING:
-      return "SHORT_BINSTRING";
-    case op::UNICODE:
-      return "UNICODE";
-    case op::BINUNICODE:
-      return "BINUNICODE";
-    case op::APPEND:
-      return "APPEND";
-    case op::BUILD:
-      return "BUILD";
-    case op::GLOBAL:
-      return "GLOBAL";
-    case op::DICT:
-      return "DICT";
-    case op::EMPTY_DICT:
-      return "EMPTY_DICT";
-    case op::APPENDS:
-      return "APPENDS";
-    case op::GET:
-      return "GET";
-    case op::BINGET:
-      return "BINGET";
-    case op::INST:
-      return "INST";
-    case op::LONG_BINGET:
-      return "LONG_BINGET";
-    case op::LIST:
-      return "LIST";
-    case op::EMPTY_LIST:
-      return "EMPTY_LIST";
-    case op::OBJ:
-      return "OBJ";
-    case op::PUT:
-      return "PUT";
-    case op::BINPUT:
-      return "BINPUT";
-    case op::LONG_BINPUT:
-      return "LONG_BINPUT";
-    case op::SETITEM:
-      return "SETITEM";
-    case op::TUPLE:
-      return "TUPLE";
-    case op::EMPTY_TUPLE:
-      return "EMPTY_TUPLE";
-    case op::SETITEMS:
-      return "SETITEMS";
-    case op::BINFLOAT:
-      return "BINFLOAT";
-    case op::PROTO:
-      return "PROTO";
-    case op::NEWOBJ:
-      return "NEWOBJ";
-    case op::EXT1:
-      return "EXT1";
-    case op::EXT2:
-      return "EXT2";
-    case op::EXT4:
-      return "EXT4";
-    case op::TUPLE1:
-      return "TUPLE1";
-    case op::TUPLE2:
-      return "TUPLE2";
-    case op::TUPLE3:
-      return "TUPLE3";
-    case op::NEWTRUE:
-      return "NEWTRUE";
-    case op::NEWFALSE:
-      return "NEWFALSE";
-    case op::LONG1:
-      return "LONG1";
-    case op::LONG4:
-      return "LONG4";
-    case op::BINBYTES:
-      return "BINBYTES";
-    case op::SHORT_BINBYTES:
-      return "SHORT_BINBYTES";
-    case op::SHORT_BINUNICODE:
-      return "SHORT_BINUNICODE";
-    case op::BINUNICODE8:
-      return "BINUNICODE8";
-    case op::BINBYTES8:
-      return "BINBYTES8";
-    case op::EMPTY_SET:
-      return "EMPTY_SET";
-    case op::ADDITEMS:
-      return "ADDITEMS";
-    case op::FROZENSET:
-      return "FROZENSET";
-    case op::NEWOBJ_EX:
-      return "NEWOBJ_EX";
-    case op::STACK_GLOBAL:
-      return "STACK_GLOBAL";
-    case op::MEMOIZE:
-      return "MEMOIZE";
-    case op::FRAME:
-      return "FRAME";
-    case op::BYTEARRAY8:
-      return "BYTEARRAY8";
-    case op::NEXT_BUFFER:
-      return "NEXT_BUFFER";
-    case op::READONLY_BUFFER:
-      return "READONLY_BUFFER";
-    default:
-      return nullptr;
-  }
-}
+namespace op = detail::op;
 
 inline std::uint16_t le16(const unsigned char* p) {
   return static_cast<std::uint16_t>(p[0] | (p[1] << 8));
@@ -533,6 +323,42 @@ IndexSet prescan_memo(const unsigned char* data, std::size_t size) {
     pos += n;
     return true;
   };
+  auto skip_arg = [&](ArgKind arg) {
+    std::string_view text;
+    switch (arg) {
+      case ArgKind::None:
+        return true;
+      case ArgKind::Fixed1:
+        return skip(1);
+      case ArgKind::Fixed2:
+        return skip(2);
+      case ArgKind::Fixed4:
+        return skip(4);
+      case ArgKind::Fixed8:
+        return skip(8);
+      case ArgKind::Counted1:
+        if (!have(1)) return false;
+        pos += 1;
+        return skip(data[pos - 1]);
+      case ArgKind::Counted4:
+        if (!have(4)) return false;
+        pos += 4;
+        return skip(le32(data + pos - 4));
+      case ArgKind::Counted8: {
+        if (!have(8)) return false;
+        pos += 8;
+        const std::uint64_t n = le64(data + pos - 8);
+        if (n > size - pos) return false;
+        pos += static_cast<std::size_t>(n);
+        return true;
+      }
+      case ArgKind::Line:
+        return line(text);
+      case ArgKind::TwoLines:
+        return line(text) && line(text);
+    }
+    return false;
+  };
   while (pos < size) {
     const unsigned char code = data[pos++];
     std::string_view text;
@@ -571,64 +397,12 @@ IndexSet prescan_memo(const unsigned char* data, std::size_t size) {
         if (!line(text) || !parse_index(text, idx)) return needed;
         needed.insert(idx);
         break;
-      case op::PROTO:
-      case op::BININT1:
-      case op::EXT1:
-        if (!skip(1)) return needed;
-        break;
-      case op::BININT2:
-      case op::EXT2:
-        if (!skip(2)) return needed;
-        break;
-      case op::BININT:
-      case op::EXT4:
-        if (!skip(4)) return needed;
-        break;
-      case op::BINFLOAT:
-      case op::FRAME:
-        if (!skip(8)) return needed;
-        break;
-      case op::SHORT_BINSTRING:
-      case op::SHORT_BINUNICODE:
-      case op::SHORT_BINBYTES:
-      case op::LONG1:
-        if (!have(1)) return needed;
-        pos += 1;
-        if (!skip(data[pos - 1])) return needed;
-        break;
-      case op::BINSTRING:
-      case op::BINUNICODE:
-      case op::BINBYTES:
-      case op::LONG4:
-        if (!have(4)) return needed;
-        pos += 4;
-        if (!skip(le32(data + pos - 4))) return needed;
-        break;
-      case op::BINUNICODE8:
-      case op::BINBYTES8:
-      case op::BYTEARRAY8: {
-        if (!have(8)) return needed;
-        pos += 8;
-        const std::uint64_t n = le64(data + pos - 8);
-        if (n > size - pos) return needed;
-        pos += static_cast<std::size_t>(n);
+      default: {
+        // Every other argument is only skipped, by its layout.
+        const OpInfo* info = find_op(code);
+        if (!info || !skip_arg(info->arg)) return needed;
         break;
       }
-      case op::INT:
-      case op::LONG:
-      case op::FLOAT:
-      case op::STRING:
-      case op::UNICODE:
-      case op::PERSID:
-        if (!line(text)) return needed;
-        break;
-      case op::GLOBAL:
-      case op::INST:
-        if (!line(text) || !line(text)) return needed;
-        break;
-      default:
-        if (!op_name(code)) return needed;  // unknown opcode
-        break;                              // no argument
     }
   }
   return needed;
@@ -660,9 +434,9 @@ class Reader {
  private:
   // ---- errors
   [[noreturn]] void fail(const std::string& what) const {
-    const char* name = op_name(op_);
-    throw Error("pickle: " + what + " (" + (name ? name : "opcode") + " at byte offset " +
-                std::to_string(op_pos_) + ")");
+    const std::string_view name = op_name(op_);
+    throw Error("pickle: " + what + " (" + std::string(name.empty() ? "opcode" : name) +
+                " at byte offset " + std::to_string(op_pos_) + ")");
   }
 
   // ---- input
@@ -781,7 +555,7 @@ class Reader {
     return Value::adopt(t, n);
   }
   template <class T>
-  T* mutable_node(Value& target, Type expected, const char* what) {
+  T* mutable_node(Value& target, Type expected, std::string_view what) {
     if (target.type() != expected) {
       fail(std::string(what) + " target is " + std::string(type_name(target.type())) +
            ", expected " + std::string(type_name(expected)));
@@ -794,7 +568,7 @@ class Reader {
     return static_cast<T*>(n);
   }
   void set_items(Value& target, std::size_t from);
-  void append_items(Value& target, std::size_t from, Type expected, const char* what);
+  void append_items(Value& target, std::size_t from, Type expected, std::string_view what);
   void mark_shared(const Value& v) {
     if (v.is_heap()) v.node()->shared = true;
   }
@@ -865,7 +639,7 @@ void Reader::set_items(Value& target, std::size_t from) {
   stack_.erase(stack_.begin() + static_cast<std::ptrdiff_t>(from), stack_.end());
 }
 
-void Reader::append_items(Value& target, std::size_t from, Type expected, const char* what) {
+void Reader::append_items(Value& target, std::size_t from, Type expected, std::string_view what) {
   auto* n = mutable_node<SeqNode>(target, expected, what);
   auto& items = n->items;
   const std::size_t need = items.size() + (stack_.size() - from);
@@ -1633,7 +1407,7 @@ Value Reader::run() {
       case op::BINPERSID:
       case op::NEXT_BUFFER:
       case op::READONLY_BUFFER:
-        fail(std::string("unsupported opcode ") + op_name(op_));
+        fail("unsupported opcode " + std::string(op_name(op_)));
 
       default: {
         static const char* hex = "0123456789abcdef";
