@@ -1,8 +1,8 @@
 // pickle::load - a hand-written unpickler for protocols 0-5 (plain data and NumPy only).
 //
-// Structure: one pass over the opcodes (prescan) finds which memo indices a later GET reads;
-// the main pass then keeps only those in the memo, so a big file does not hold a second
-// reference to every string and container it memoized. The main pass is a switch over the
+// Structure: one pass over the opcodes (prescan, pickle_memo.cpp) finds which memo indices a
+// later GET reads; the main pass then keeps only those in the memo, so a big file does not hold a
+// second reference to every string and container it memoized. The main pass is a switch over the
 // opcode byte with a value stack and a mark stack, as in CPython's _pickle.c: values below
 // the last MARK are out of reach of every opcode but POP (the "fence").
 #include <algorithm>
@@ -10,94 +10,19 @@
 #include <cstring>
 #include <limits>
 #include <string>
-#include <unordered_map>
-#include <unordered_set>
 
 #include "natsbench/io/pickle.h"
 #include "natsbench/util/error.h"
+#include "pickle_memo.h"
 #include "pickle_node.h"
 #include "pickle_opcodes.h"
+#include "pickle_wire.h"
 
 namespace natsbench::pickle {
 
+namespace detail {
+
 namespace {
-
-using detail::ArgKind;
-using detail::ArrayNode;
-using detail::DictNode;
-using detail::find_op;
-using detail::Node;
-using detail::op_name;
-using detail::OpInfo;
-using detail::SeqNode;
-using detail::StrNode;
-namespace op = detail::op;
-
-inline std::uint16_t le16(const unsigned char* p) {
-  return static_cast<std::uint16_t>(p[0] | (p[1] << 8));
-}
-inline std::uint32_t le32(const unsigned char* p) {
-  std::uint32_t v;
-  std::memcpy(&v, p, 4);
-  if constexpr (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__) v = __builtin_bswap32(v);
-  return v;
-}
-inline std::uint64_t le64(const unsigned char* p) {
-  std::uint64_t v;
-  std::memcpy(&v, p, 8);
-  if constexpr (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__) v = __builtin_bswap64(v);
-  return v;
-}
-inline double be_double(const unsigned char* p) {
-  std::uint64_t v;
-  std::memcpy(&v, p, 8);
-  if constexpr (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) v = __builtin_bswap64(v);
-  double d;
-  std::memcpy(&d, &v, 8);
-  return d;
-}
-
-// UTF-8 as CPython's "surrogatepass" decoder accepts it (encoded surrogates allowed).
-bool valid_utf8(const unsigned char* s, std::size_t n) {
-  std::size_t i = 0;
-  while (i < n) {
-    // ASCII fast path, 8 bytes at a time.
-    while (i + 8 <= n) {
-      std::uint64_t w;
-      std::memcpy(&w, s + i, 8);
-      if (w & 0x8080808080808080ULL) break;
-      i += 8;
-    }
-    if (i >= n) break;
-    const unsigned char c = s[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t len;
-    std::uint32_t cp;
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-      cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (n - i < len) return false;
-    for (std::size_t k = 1; k < len; ++k) {
-      if ((s[i + k] & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (s[i + k] & 0x3F);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))) return false;
-    i += len;
-  }
-  return true;
-}
 
 void append_utf8(std::string& out, std::uint32_t cp) {
   if (cp < 0x80) {
@@ -117,296 +42,7 @@ void append_utf8(std::string& out, std::uint32_t cp) {
   }
 }
 
-// Decimal digits only (what CPython's picklers write for PUT/GET indices).
-bool parse_index(std::string_view s, std::uint64_t& out) {
-  if (s.empty() || s.size() > 19) return false;
-  std::uint64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-    v = v * 10 + static_cast<std::uint64_t>(c - '0');
-  }
-  out = v;
-  return true;
-}
-
-// A set of memo indices: a bitset below `limit` (grown on demand), a hash set above it.
-class IndexSet {
- public:
-  explicit IndexSet(std::uint64_t limit) : limit_(limit) {}
-
-  bool insert(std::uint64_t idx) {
-    if (idx < limit_) {
-      const std::size_t word = static_cast<std::size_t>(idx >> 6);
-      if (word >= bits_.size()) bits_.resize(std::max<std::size_t>(word + 1, bits_.size() * 2));
-      const std::uint64_t mask = std::uint64_t{1} << (idx & 63);
-      if (bits_[word] & mask) return false;
-      bits_[word] |= mask;
-      return true;
-    }
-    return sparse_.insert(idx).second;
-  }
-
-  bool contains(std::uint64_t idx) const {
-    if (idx < limit_) {
-      const std::size_t word = static_cast<std::size_t>(idx >> 6);
-      return word < bits_.size() && ((bits_[word] >> (idx & 63)) & 1);
-    }
-    return sparse_.count(idx) != 0;
-  }
-
-  bool dense(std::uint64_t idx) const { return idx < limit_; }
-  const std::vector<std::uint64_t>& bits() const { return bits_; }
-
- private:
-  std::uint64_t limit_;
-  std::vector<std::uint64_t> bits_;
-  std::unordered_set<std::uint64_t> sparse_;
-};
-
-// Python's memo numbering: MEMOIZE uses the number of distinct indices defined so far.
-class MemoCounter {
- public:
-  explicit MemoCounter(std::uint64_t limit) : defined_(limit) {}
-  void define(std::uint64_t idx) {
-    if (defined_.insert(idx)) ++len_;
-  }
-  std::uint64_t next() const { return len_; }
-  bool defined(std::uint64_t idx) const { return defined_.contains(idx); }
-
- private:
-  IndexSet defined_;
-  std::uint64_t len_ = 0;
-};
-
-// The memo of the main pass: keeps only the indices that the prescan saw a GET for.
-class Memo {
- public:
-  Memo(std::uint64_t limit, IndexSet needed) : counter_(limit), needed_(std::move(needed)) {
-    const auto& bits = needed_.bits();
-    rank_.resize(bits.size());
-    std::size_t total = 0;
-    for (std::size_t w = 0; w < bits.size(); ++w) {
-      rank_[w] = total;
-      total += static_cast<std::size_t>(__builtin_popcountll(bits[w]));
-    }
-    slots_.resize(total);
-  }
-
-  std::uint64_t next() const { return counter_.next(); }
-
-  void define(std::uint64_t idx, const Value& v) {
-    counter_.define(idx);
-    if (!needed_.contains(idx)) return;
-    if (needed_.dense(idx)) {
-      slots_[slot(idx)] = v;
-    } else {
-      sparse_[idx] = v;
-    }
-  }
-
-  // nullptr when the index was never defined.
-  const Value* get(std::uint64_t idx) const {
-    if (!counter_.defined(idx) || !needed_.contains(idx)) return nullptr;
-    if (needed_.dense(idx)) return &slots_[slot(idx)];
-    auto it = sparse_.find(idx);
-    return it == sparse_.end() ? nullptr : &it->second;
-  }
-
- private:
-  std::size_t slot(std::uint64_t idx) const {
-    const std::size_t word = static_cast<std::size_t>(idx >> 6);
-    const std::uint64_t below = needed_.bits()[word] & ((std::uint64_t{1} << (idx & 63)) - 1);
-    return rank_[word] + static_cast<std::size_t>(__builtin_popcountll(below));
-  }
-
-  MemoCounter counter_;
-  IndexSet needed_;
-  std::vector<std::size_t> rank_;
-  std::vector<Value> slots_;
-  std::unordered_map<std::uint64_t, Value> sparse_;
-};
-
-// Thrown (internally) when a streaming load GETs a memo entry it did not keep.
-struct MemoDropped {};
-
-// The memo of a streaming load (no prescan): keeps every entry that is cheap to keep, drops
-// containers and big values unless `keep_all`; get() throws MemoDropped for a dropped entry.
-class StreamMemo {
- public:
-  explicit StreamMemo(bool keep_all) : keep_all_(keep_all) {}
-
-  std::uint64_t next() const { return len_; }
-
-  // `consumed`: input bytes read so far; bounds how far the dense table may grow.
-  void define(std::uint64_t idx, const Value& v, std::uint64_t consumed) {
-    const bool keep = keep_all_ || cheap(v);
-    if (idx < values_.size() || idx < 2 * consumed + 65536) {
-      if (idx >= values_.size()) {
-        values_.resize(static_cast<std::size_t>(idx) + 1);
-        state_.resize(static_cast<std::size_t>(idx) + 1, kUndefined);
-      }
-      const auto i = static_cast<std::size_t>(idx);
-      if (state_[i] == kUndefined) ++len_;
-      if (keep) {
-        values_[i] = v;
-        state_[i] = kKept;
-      } else {
-        values_[i] = Value();
-        state_[i] = kDropped;
-      }
-      return;
-    }
-    auto it = sparse_.find(idx);
-    if (it == sparse_.end()) {
-      ++len_;
-      it = sparse_.emplace(idx, std::make_pair(Value(), false)).first;
-    }
-    it->second = keep ? std::make_pair(v, true) : std::make_pair(Value(), false);
-  }
-
-  // nullptr when the index was never defined; throws MemoDropped when it was not kept.
-  const Value* get(std::uint64_t idx) const {
-    if (idx < values_.size()) {
-      const auto i = static_cast<std::size_t>(idx);
-      if (state_[i] == kKept) return &values_[i];
-      if (state_[i] == kDropped) throw MemoDropped{};
-    }
-    auto it = sparse_.find(idx);
-    if (it == sparse_.end()) return nullptr;
-    if (!it->second.second) throw MemoDropped{};
-    return &it->second.first;
-  }
-
- private:
-  static constexpr unsigned char kUndefined = 0, kKept = 1, kDropped = 2;
-  static bool cheap(const Value& v) {
-    switch (v.type()) {
-      case Type::None:
-      case Type::Bool:
-      case Type::Int:
-      case Type::Float:
-      case Type::Str:
-      case Type::Global:
-      case Type::Dtype:
-        return true;
-      case Type::Bytes:
-        return v.as_bytes().size() <= 256;
-      default:
-        return false;
-    }
-  }
-
-  bool keep_all_;
-  std::uint64_t len_ = 0;
-  std::vector<Value> values_;
-  std::vector<unsigned char> state_;
-  std::unordered_map<std::uint64_t, std::pair<Value, bool>> sparse_;
-};
-
-// Walks the opcodes without building values and returns the memo indices read by a GET.
-// Stops quietly at STOP or at the first malformed opcode (the main pass reports it there).
-IndexSet prescan_memo(const unsigned char* data, std::size_t size) {
-  IndexSet needed(size);
-  MemoCounter counter(size);
-  std::size_t pos = 0;
-  auto have = [&](std::size_t n) { return n <= size - pos; };
-  auto line = [&](std::string_view& out) {
-    const void* nl = std::memchr(data + pos, '\n', size - pos);
-    if (!nl) return false;
-    const std::size_t end = static_cast<std::size_t>(static_cast<const unsigned char*>(nl) - data);
-    out = std::string_view(reinterpret_cast<const char*>(data + pos), end - pos);
-    pos = end + 1;
-    return true;
-  };
-  auto skip = [&](std::size_t n) {
-    if (!have(n)) return false;
-    pos += n;
-    return true;
-  };
-  auto skip_arg = [&](ArgKind arg) {
-    std::string_view text;
-    switch (arg) {
-      case ArgKind::None:
-        return true;
-      case ArgKind::Fixed1:
-        return skip(1);
-      case ArgKind::Fixed2:
-        return skip(2);
-      case ArgKind::Fixed4:
-        return skip(4);
-      case ArgKind::Fixed8:
-        return skip(8);
-      case ArgKind::Counted1:
-        if (!have(1)) return false;
-        pos += 1;
-        return skip(data[pos - 1]);
-      case ArgKind::Counted4:
-        if (!have(4)) return false;
-        pos += 4;
-        return skip(le32(data + pos - 4));
-      case ArgKind::Counted8: {
-        if (!have(8)) return false;
-        pos += 8;
-        const std::uint64_t n = le64(data + pos - 8);
-        if (n > size - pos) return false;
-        pos += static_cast<std::size_t>(n);
-        return true;
-      }
-      case ArgKind::Line:
-        return line(text);
-      case ArgKind::TwoLines:
-        return line(text) && line(text);
-    }
-    return false;
-  };
-  while (pos < size) {
-    const unsigned char code = data[pos++];
-    std::string_view text;
-    std::uint64_t idx = 0;
-    switch (code) {
-      case op::STOP:
-        return needed;
-      case op::MEMOIZE:
-        counter.define(counter.next());
-        break;
-      case op::BINPUT:
-        if (!have(1)) return needed;
-        counter.define(data[pos]);
-        pos += 1;
-        break;
-      case op::LONG_BINPUT:
-        if (!have(4)) return needed;
-        counter.define(le32(data + pos));
-        pos += 4;
-        break;
-      case op::PUT:
-        if (!line(text) || !parse_index(text, idx)) return needed;
-        counter.define(idx);
-        break;
-      case op::BINGET:
-        if (!have(1)) return needed;
-        needed.insert(data[pos]);
-        pos += 1;
-        break;
-      case op::LONG_BINGET:
-        if (!have(4)) return needed;
-        needed.insert(le32(data + pos));
-        pos += 4;
-        break;
-      case op::GET:
-        if (!line(text) || !parse_index(text, idx)) return needed;
-        needed.insert(idx);
-        break;
-      default: {
-        // Every other argument is only skipped, by its layout.
-        const OpInfo* info = find_op(code);
-        if (!info || !skip_arg(info->arg)) return needed;
-        break;
-      }
-    }
-  }
-  return needed;
-}
+}  // namespace
 
 class Reader {
  public:
@@ -537,7 +173,7 @@ class Reader {
     n->depth = 1;
     n->items.reserve(stack_.size() - from);
     for (std::size_t i = from; i < stack_.size(); ++i) {
-      depth_add(n, detail::depth_of(stack_[i]));
+      depth_add(n, depth_of(stack_[i]));
       n->items.push_back(std::move(stack_[i]));
     }
     stack_.erase(stack_.begin() + static_cast<std::ptrdiff_t>(from), stack_.end());
@@ -633,7 +269,7 @@ void Reader::set_items(Value& target, std::size_t from) {
   const std::size_t need = items.size() + count / 2;
   if (items.capacity() < need) items.reserve(std::max(need, items.capacity() * 2));
   for (std::size_t i = from; i < stack_.size(); i += 2) {
-    depth_add(n, std::max(detail::depth_of(stack_[i]), detail::depth_of(stack_[i + 1])));
+    depth_add(n, std::max(depth_of(stack_[i]), depth_of(stack_[i + 1])));
     items.emplace_back(std::move(stack_[i]), std::move(stack_[i + 1]));
   }
   stack_.erase(stack_.begin() + static_cast<std::ptrdiff_t>(from), stack_.end());
@@ -645,7 +281,7 @@ void Reader::append_items(Value& target, std::size_t from, Type expected, std::s
   const std::size_t need = items.size() + (stack_.size() - from);
   if (items.capacity() < need) items.reserve(std::max(need, items.capacity() * 2));
   for (std::size_t i = from; i < stack_.size(); ++i) {
-    depth_add(n, detail::depth_of(stack_[i]));
+    depth_add(n, depth_of(stack_[i]));
     items.push_back(std::move(stack_[i]));
   }
   stack_.erase(stack_.begin() + static_cast<std::ptrdiff_t>(from), stack_.end());
@@ -965,7 +601,7 @@ Value Reader::reduce(const Value& callable, const Value& args_value) {
           fail(bad_args);
         }
         const auto& kv = pair.as_sequence();
-        depth_add(n, std::max(detail::depth_of(kv[0]), detail::depth_of(kv[1])));
+        depth_add(n, std::max(depth_of(kv[0]), depth_of(kv[1])));
         n->dict.items.emplace_back(kv[0], kv[1]);
       }
       return d;
@@ -1028,7 +664,7 @@ Value Reader::reduce(const Value& callable, const Value& args_value) {
         fail(bad_args);
       auto* n = static_cast<SeqNode*>(s.node());
       n->items = args[0].as_sequence();
-      for (const Value& item : n->items) depth_add(n, detail::depth_of(item));
+      for (const Value& item : n->items) depth_add(n, depth_of(item));
       return s;
     }
     case GlobalId::CodecsEncode: {
@@ -1419,11 +1055,11 @@ Value Reader::run() {
   }
 }
 
-}  // namespace
+}  // namespace detail
 
 Value load(std::string_view bytes, const LoadOptions& options) {
   if (bytes.empty()) throw Error("pickle: empty input");
-  Reader reader(bytes, options);
+  detail::Reader reader(bytes, options);
   return reader.run();
 }
 
@@ -1431,14 +1067,14 @@ Value load_stream(const std::function<ReadFn()>& open, const LoadOptions& option
   {
     const ReadFn read = open();
     try {
-      Reader reader(read, options, false);
+      detail::Reader reader(read, options, false);
       return reader.run();
-    } catch (const MemoDropped&) {
+    } catch (const detail::MemoDropped&) {
       // A GET of a container: read again, keeping the whole memo.
     }
   }
   const ReadFn read = open();
-  Reader reader(read, options, true);
+  detail::Reader reader(read, options, true);
   return reader.run();
 }
 
