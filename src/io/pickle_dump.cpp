@@ -9,10 +9,13 @@
 
 #include "natsbench/io/pickle.h"
 #include "natsbench/util/error.h"
+#include "pickle_opcodes.h"
 
 namespace natsbench::pickle {
 
 namespace {
+
+namespace op = detail::op;
 
 constexpr std::size_t kBatch = 1000;  // items per APPENDS / SETITEMS / ADDITEMS, as CPython
 
@@ -27,12 +30,12 @@ class Writer {
     out_.reserve(256);
     proto();
     value(v, 0);
-    byte('.');  // STOP
+    byte(op::STOP);
     return std::move(out_);
   }
 
   void proto() {
-    byte(0x80);  // PROTO 4 (2 for python2_)
+    byte(op::PROTO);
     byte(python2_ ? 2 : 4);
   }
   void byte(unsigned char c) { out_.push_back(static_cast<char>(c)); }
@@ -44,56 +47,56 @@ class Writer {
   }
 
   std::int64_t memoize() {
-    if (python2_) {  // BINPUT / LONG_BINPUT (MEMOIZE is protocol 4)
+    if (python2_) {  // MEMOIZE is protocol 4
       if (memo_next_ < 256) {
-        byte('q');
+        byte(op::BINPUT);
         byte(static_cast<unsigned char>(memo_next_));
       } else {
-        byte('r');
+        byte(op::LONG_BINPUT);
         le(static_cast<std::uint64_t>(memo_next_), 4);
       }
       return memo_next_++;
     }
-    byte(0x94);  // MEMOIZE
+    byte(op::MEMOIZE);
     return memo_next_++;
   }
   void get(std::int64_t idx) {
     if (idx < 256) {
-      byte('h');  // BINGET
+      byte(op::BINGET);
       byte(static_cast<unsigned char>(idx));
     } else {
-      byte('j');  // LONG_BINGET
+      byte(op::LONG_BINGET);
       le(static_cast<std::uint64_t>(idx), 4);
     }
   }
 
   void str(std::string_view s) {
     if (python2_ && s.size() <= 0xFFFFFFFFu) {
-      byte('X');  // BINUNICODE (SHORT_BINUNICODE is protocol 4)
+      byte(op::BINUNICODE);  // SHORT_BINUNICODE is protocol 4
       le(s.size(), 4);
       out_.append(s);
       return;
     }
     if (s.size() < 256) {
-      byte(0x8c);  // SHORT_BINUNICODE
+      byte(op::SHORT_BINUNICODE);
       byte(static_cast<unsigned char>(s.size()));
     } else if (s.size() <= 0xFFFFFFFFu) {
-      byte('X');  // BINUNICODE
+      byte(op::BINUNICODE);
       le(s.size(), 4);
     } else {
-      byte(0x8d);  // BINUNICODE8
+      byte(op::BINUNICODE8);
       le(s.size(), 8);
     }
     out_.append(s);
   }
 
   void bytes(std::string_view s) {
-    if (python2_) {  // Python 2 str: SHORT_BINSTRING / BINSTRING
+    if (python2_) {  // as Python 2 str
       if (s.size() < 256) {
-        byte('U');
+        byte(op::SHORT_BINSTRING);
         byte(static_cast<unsigned char>(s.size()));
       } else if (s.size() <= 0x7FFFFFFFu) {
-        byte('T');
+        byte(op::BINSTRING);
         le(s.size(), 4);
       } else {
         throw Error("pickle: bytes of " + std::to_string(s.size()) +
@@ -103,13 +106,13 @@ class Writer {
       return;
     }
     if (s.size() < 256) {
-      byte('C');  // SHORT_BINBYTES
+      byte(op::SHORT_BINBYTES);
       byte(static_cast<unsigned char>(s.size()));
     } else if (s.size() <= 0xFFFFFFFFu) {
-      byte('B');  // BINBYTES
+      byte(op::BINBYTES);
       le(s.size(), 4);
     } else {
-      byte(0x8e);  // BINBYTES8
+      byte(op::BINBYTES8);
       le(s.size(), 8);
     }
     out_.append(s);
@@ -117,17 +120,17 @@ class Writer {
 
   void integer(std::int64_t i) {
     if (i >= 0 && i <= 0xFF) {
-      byte('K');  // BININT1
+      byte(op::BININT1);
       byte(static_cast<unsigned char>(i));
     } else if (i >= 0 && i <= 0xFFFF) {
-      byte('M');  // BININT2
+      byte(op::BININT2);
       le(static_cast<std::uint64_t>(i), 2);
     } else if (i >= std::numeric_limits<std::int32_t>::min() &&
                i <= std::numeric_limits<std::int32_t>::max()) {
-      byte('J');  // BININT
+      byte(op::BININT);
       le(static_cast<std::uint64_t>(i), 4);
     } else {
-      // LONG1 with the shortest little-endian two's complement, as CPython's encode_long.
+      // The shortest little-endian two's complement, as CPython's encode_long.
       const auto u = static_cast<std::uint64_t>(i);
       int n = 8;
       while (n > 1) {
@@ -136,7 +139,7 @@ class Writer {
         if (last != prev_sign) break;
         --n;
       }
-      byte(0x8a);  // LONG1
+      byte(op::LONG1);
       byte(static_cast<unsigned char>(n));
       le(u, n);
     }
@@ -146,7 +149,7 @@ class Writer {
     if (u <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
       return integer(static_cast<std::int64_t>(u));
     }
-    byte(0x8a);  // LONG1: 8 bytes + a zero sign byte
+    byte(op::LONG1);  // 8 bytes + a zero sign byte
     byte(9);
     le(u, 8);
     byte(0);
@@ -155,7 +158,7 @@ class Writer {
   void floating(double d) {
     std::uint64_t bits;
     std::memcpy(&bits, &d, 8);
-    byte('G');  // BINFLOAT, big-endian
+    byte(op::BINFLOAT);  // big-endian
     for (int i = 7; i >= 0; --i) byte(static_cast<unsigned char>((bits >> (8 * i)) & 0xFF));
   }
 
@@ -163,8 +166,8 @@ class Writer {
   void global(GlobalId id) {
     auto& slot = global_memo_[static_cast<std::size_t>(id)];
     if (slot >= 0) return get(slot);
-    if (python2_) {  // GLOBAL "module\nname\n" (STACK_GLOBAL is protocol 4)
-      byte('c');
+    if (python2_) {  // STACK_GLOBAL is protocol 4
+      byte(op::GLOBAL);
       out_.append(global_module(id)).append("\n").append(global_name(id)).append("\n");
       slot = memoize();
       return;
@@ -173,7 +176,7 @@ class Writer {
     memoize();
     str(global_name(id));
     memoize();
-    byte(0x93);  // STACK_GLOBAL
+    byte(op::STACK_GLOBAL);
     slot = memoize();
   }
 
@@ -191,23 +194,23 @@ class Writer {
     memoize();
     integer(0);
     integer(1);
-    byte(0x87);  // TUPLE3
+    byte(op::TUPLE3);
     memoize();
-    byte('R');  // REDUCE
+    byte(op::REDUCE);
     const std::int64_t idx = memoize();
-    byte('(');  // MARK
+    byte(op::MARK);
     integer(3);
     str(std::string_view(&order, 1));
     memoize();
-    byte('N');
-    byte('N');
-    byte('N');
+    byte(op::NONE);
+    byte(op::NONE);
+    byte(op::NONE);
     integer(-1);
     integer(-1);
     integer(0);
-    byte('t');  // TUPLE
+    byte(op::TUPLE);
     memoize();
-    byte('b');  // BUILD
+    byte(op::BUILD);
     dtype_memo_.emplace_back(key, idx);
   }
 
@@ -219,7 +222,9 @@ class Writer {
           t.itemsize == 1 || t.itemsize == 2 || t.itemsize == 4 || t.itemsize == 8;
       if (s.data.size() == t.itemsize) {
         if (t.kind == 'f' && (t.itemsize == 4 || t.itemsize == 8)) return floating(s.as_double());
-        if (t.kind == 'b' && t.itemsize == 1) return byte(s.as_int64() != 0 ? 0x88 : 0x89);
+        if (t.kind == 'b' && t.itemsize == 1) {
+          return byte(s.as_int64() != 0 ? op::NEWTRUE : op::NEWFALSE);
+        }
         if (t.kind == 'i' && int_size) return integer(s.as_int64());
         if (t.kind == 'u' && int_size) {
           std::uint64_t bits = 0;
@@ -236,9 +241,9 @@ class Writer {
     dtype(s.dtype);
     bytes(s.data);
     memoize();
-    byte(0x86);  // TUPLE2
+    byte(op::TUPLE2);
     memoize();
-    byte('R');  // REDUCE
+    byte(op::REDUCE);
     memoize();
   }
 
@@ -246,30 +251,31 @@ class Writer {
     global(GlobalId::NumpyReconstruct);
     global(GlobalId::NumpyNdarray);
     integer(0);
-    byte(0x85);  // TUPLE1
+    byte(op::TUPLE1);
     bytes("b");
-    byte(0x87);  // TUPLE3
-    byte('R');   // REDUCE
-    byte('(');   // MARK
+    byte(op::TUPLE3);
+    byte(op::REDUCE);
+    byte(op::MARK);
     integer(1);
     if (a.shape.empty()) {
-      byte(')');  // EMPTY_TUPLE
+      byte(op::EMPTY_TUPLE);
     } else {
-      if (a.shape.size() > 3) byte('(');
+      if (a.shape.size() > 3) byte(op::MARK);
       for (std::int64_t d : a.shape) integer(d);
-      byte(a.shape.size() > 3 ? 't' : static_cast<unsigned char>(0x85 + a.shape.size() - 1));
+      byte(a.shape.size() > 3 ? op::TUPLE
+                              : static_cast<unsigned char>(op::TUPLE1 + a.shape.size() - 1));
     }
     dtype(a.dtype);
-    byte(a.fortran_order ? 0x88 : 0x89);
+    byte(a.fortran_order ? op::NEWTRUE : op::NEWFALSE);
     bytes(a.data);
-    byte('t');  // TUPLE
-    byte('b');  // BUILD
+    byte(op::TUPLE);
+    byte(op::BUILD);
   }
 
   void items(const std::vector<Value>& items, unsigned char batch_op, std::size_t depth) {
     for (std::size_t start = 0; start < items.size(); start += kBatch) {
       const std::size_t end = std::min(items.size(), start + kBatch);
-      byte('(');
+      byte(op::MARK);
       for (std::size_t i = start; i < end; ++i) value(items[i], depth);
       byte(batch_op);
     }
@@ -292,9 +298,9 @@ class Writer {
     }
     switch (v.type()) {
       case Type::None:
-        return byte('N');
+        return byte(op::NONE);
       case Type::Bool:
-        return byte(v.as_bool() ? 0x88 : 0x89);
+        return byte(v.as_bool() ? op::NEWTRUE : op::NEWFALSE);
       case Type::Int:
         return integer(v.as_int());
       case Type::Float:
@@ -304,37 +310,37 @@ class Writer {
       case Type::Bytes:
         return bytes(v.as_bytes());
       case Type::List:
-        byte(']');                                  // EMPTY_LIST
-        return items(v.as_list(), 'e', depth + 1);  // APPENDS
+        byte(op::EMPTY_LIST);
+        return items(v.as_list(), op::APPENDS, depth + 1);
       case Type::Set:
         if (python2_) throw Error("pickle: cannot dump a set in python2 mode");
-        byte(0x8f);                                 // EMPTY_SET
-        return items(v.as_set(), 0x90, depth + 1);  // ADDITEMS
+        byte(op::EMPTY_SET);
+        return items(v.as_set(), op::ADDITEMS, depth + 1);
       case Type::Tuple: {
         const auto& t = v.as_tuple();
-        if (t.empty()) return byte(')');  // EMPTY_TUPLE
-        if (t.size() > 3) byte('(');
+        if (t.empty()) return byte(op::EMPTY_TUPLE);
+        if (t.size() > 3) byte(op::MARK);
         for (const Value& item : t) value(item, depth + 1);
-        if (t.size() > 3) return byte('t');
-        return byte(static_cast<unsigned char>(0x85 + t.size() - 1));  // TUPLE1/2/3
+        if (t.size() > 3) return byte(op::TUPLE);
+        return byte(static_cast<unsigned char>(op::TUPLE1 + t.size() - 1));
       }
       case Type::Dict: {
         const Dict& d = v.as_dict();
         if (d.ordered && !minimal_) {
           global(GlobalId::OrderedDict);
-          byte(')');  // EMPTY_TUPLE
-          byte('R');  // REDUCE
+          byte(op::EMPTY_TUPLE);
+          byte(op::REDUCE);
         } else {
-          byte('}');  // EMPTY_DICT
+          byte(op::EMPTY_DICT);
         }
         for (std::size_t start = 0; start < d.items.size(); start += kBatch) {
           const std::size_t end = std::min(d.items.size(), start + kBatch);
-          byte('(');
+          byte(op::MARK);
           for (std::size_t i = start; i < end; ++i) {
             value(d.items[i].first, depth + 1);
             value(d.items[i].second, depth + 1);
           }
-          byte('u');  // SETITEMS
+          byte(op::SETITEMS);
         }
         return;
       }
@@ -396,17 +402,17 @@ void StreamDumper::value(const Value& v) {
   impl_->flush(false);
 }
 void StreamDumper::empty_dict() {
-  impl_->writer().byte('}');
+  impl_->writer().byte(detail::op::EMPTY_DICT);
 }
 void StreamDumper::mark() {
-  impl_->writer().byte('(');
+  impl_->writer().byte(detail::op::MARK);
 }
 void StreamDumper::set_items() {
-  impl_->writer().byte('u');
+  impl_->writer().byte(detail::op::SETITEMS);
   impl_->flush(false);
 }
 void StreamDumper::finish() {
-  impl_->writer().byte('.');
+  impl_->writer().byte(detail::op::STOP);
   impl_->flush(true);
 }
 
