@@ -106,3 +106,5 @@ Action add_bench_synth_command(CLI::App& bench) {
   };
 }
 
+
+}  // namespace natsbench::cli

@@ -31,6 +31,7 @@
 #include "natsbench/sweep/job_size.h"
 #include "natsbench/train/environment.h"
 #include "natsbench/train/interrupt.h"
+#include "natsbench/train/run_queue.h"
 #include "natsbench/train/throughput.h"
 #include "natsbench/train/trainer.h"
 #include "natsbench/util/atomic_file.h"
@@ -270,39 +271,23 @@ Action add_train_command(CLI::App& app) {
     require_writable(o->out);
     set_threads(o->threads);
 
-    // Every dataset with work left is loaded before training starts, so a missing file or split
-    // is reported now, not hours into the sweep; finished runs need no data.
-    std::map<std::string, std::vector<train::RunSpec>> specs;
-    std::map<std::string, std::optional<data::BenchmarkData>> loaded;
-    std::map<std::string, nlohmann::json> data_json;
-    std::map<std::string, double> load_seconds;
-    {
-      std::map<data::Source, data::SourceData> sources;
-      for (const auto& dataset : datasets) {
-        bool all_done = true;
-        for (const auto seed : seeds) {
-          specs[dataset].push_back({arch, hp, seed, dataset, o->max_batches, !o->fast});
-          all_done =
-              all_done && train::finished_record(specs[dataset].back(),
-                                                 train::run_paths(o->out, specs[dataset].back()));
-        }
-        if (all_done) continue;
-        const data::DatasetInfo& bspec = data::dataset(dataset);
-        const auto start = Clock::now();
-        auto it = sources.find(bspec.source);
-        if (it == sources.end())
-          it = sources.emplace(bspec.source, data::read_source(bspec.source, root, {true})).first;
-        auto& d = loaded[dataset];
-        d = data::make_benchmark_data(dataset, it->second, splits);
-        data::move_to_device(*d, device);
-        load_seconds[dataset] = seconds_since(start);
-        data_json[dataset] = train::data_report(*d, root);
+    // The runs in plan order (per dataset, per seed). Every dataset with work left is loaded
+    // before training starts, so a missing file or split is reported now, not hours into the
+    // sweep; finished runs need no data.
+    std::vector<train::RunSpec> plan;
+    train::DatasetCache data(root, splits, device);
+    for (const auto& dataset : datasets) {
+      bool all_done = true;
+      for (const auto seed : seeds) {
+        plan.push_back({arch, hp, seed, dataset, o->max_batches, !o->fast});
+        all_done = all_done && train::finished_record(plan.back(),
+                                                      train::run_paths(o->out, plan.back()));
       }
+      if (!all_done) data.get(dataset);
     }
 
     train::install_stop_handlers();
     train::set_deterministic(!o->fast);
-    const nlohmann::json environment = train::run_environment(device);
     spdlog::info(
         "natsbench {} on {} ({} threads): {} {} hp {} ({} epochs), {} dataset(s) x {} "
         "seed(s)",
@@ -314,84 +299,62 @@ Action add_train_command(CLI::App& app) {
           "for GPUs",
           o->concurrent, device.str());
     for (const auto& dataset : datasets) {
-      const auto& d = loaded[dataset];
-      if (!d) continue;
+      if (!data.loaded(dataset)) continue;
+      const auto& d = data.get(dataset);
       spdlog::info("loaded {} from {} in {:.1f} s (train {}, {})", dataset, root,
-                   load_seconds[dataset], d->train.size(),
-                   d->official_sizes ? "official sizes" : "not the official sizes");
-      log_data_warnings(*d);
+                   data.load_seconds(dataset), d.train.size(),
+                   d.official_sizes ? "official sizes" : "not the official sizes");
+      log_data_warnings(d);
     }
 
-    // The runs in plan order (per dataset, per seed); up to --concurrent of them train at once,
-    // advanced in turn, each on its own CUDA stream. With several at once there is no progress
-    // bar, only each run's epoch lines.
-    std::vector<train::RunSpec> plan;
-    for (const auto& dataset : datasets)
-      for (const auto& spec : specs[dataset]) plan.push_back(spec);
-    struct Active {
-      std::size_t position;
-      std::unique_ptr<ProgressDisplay> display;
-      std::unique_ptr<train::RunDriver> driver;
-      Clock::time_point start;
-    };
+    // Up to --concurrent runs train at once, advanced in turn, each on its own CUDA stream. With
+    // several at once there is no progress bar, only each run's epoch lines.
     std::vector<std::optional<RunRow>> rows(plan.size());
-    std::size_t next = 0;
-    bool interrupted = false;
-    // The next run that needs training (finished ones get their row at once); nullptr at the end.
-    const auto start_next = [&]() -> std::unique_ptr<Active> {
-      for (; next < plan.size(); ++next) {
-        if (train::stop_requested()) {
-          interrupted = true;
-          return nullptr;
-        }
-        const std::size_t position = next;
-        const train::RunSpec& spec = plan[position];
-        const train::RunPaths paths = train::run_paths(o->out, spec);
-        RunRow& row = rows[position].emplace();
-        row.spec = spec;
-        row.record_path = paths.record;
-        auto run = std::make_unique<Active>(
-            Active{position, std::make_unique<ProgressDisplay>(o->concurrent == 1), nullptr,
-                   Clock::now()});
-        run->display->start_run(label_of(spec), static_cast<int>(position) + 1,
-                                static_cast<int>(plan.size()));
-        if (auto done = train::finished_record(spec, paths)) {
-          row.result = {train::RunOutcome::AlreadyDone, std::move(*done), 0};
-          continue;
-        }
-        ProgressDisplay* display = run->display.get();
-        const Clock::time_point start = run->start;
-        train::TrainHooks hooks;
-        hooks.environment = environment;
-        hooks.environment["data"] = data_json[spec.dataset];
-        hooks.environment["concurrent_runs"] = o->concurrent;  // epoch times are shared wall time
-        hooks.save_weights = o->save_weights;
-        hooks.cuda_graphs = !o->no_graph;
-        hooks.on_batch = [display](const train::Progress& p) { display->batch(p); };
-        hooks.on_epoch = [display, start](const train::RunRecord& r, int epoch) {
-          display->epoch(r, epoch, seconds_since(start));
-        };
-        hooks.on_warning = [display](const std::string& w) {
-          display->clear_line();
-          spdlog::warn("{}", w);
-        };
-        run->driver = std::make_unique<train::RunDriver>(spec, *loaded[spec.dataset], device, paths,
-                                                         std::move(hooks));
-        ++next;
-        return run;
+    std::vector<std::unique_ptr<ProgressDisplay>> displays(plan.size());
+    train::RunQueueHooks hooks;
+    hooks.admit = [&](std::size_t i, const train::RunSpec& spec, const train::RunPaths& paths) {
+      RunRow& row = rows[i].emplace();
+      row.spec = spec;
+      row.record_path = paths.record;
+      displays[i] = std::make_unique<ProgressDisplay>(o->concurrent == 1);
+      displays[i]->start_run(label_of(spec), static_cast<int>(i) + 1,
+                             static_cast<int>(plan.size()));
+      if (auto done = train::finished_record(spec, paths)) {
+        row.result = {train::RunOutcome::AlreadyDone, std::move(*done), 0};
+        return false;
       }
-      return nullptr;
+      return true;
     };
-    const auto ended = [&](Active& run) {
-      RunRow& row = *rows[run.position];
-      row.result = run.driver->result();
-      row.seconds = seconds_since(run.start);
-      run.display->clear_line();
-      if (row.result.outcome == train::RunOutcome::Failed)
-        spdlog::warn("{}: failed: {}", label_of(row.spec), row.result.record.failure);
-      if (row.result.outcome == train::RunOutcome::Interrupted) interrupted = true;
+    hooks.hooks = [&](std::size_t i, const train::RunSpec&) {
+      ProgressDisplay* display = displays[i].get();
+      const Clock::time_point run_start = Clock::now();
+      train::TrainHooks h;
+      h.on_batch = [display](const train::Progress& p) { display->batch(p); };
+      h.on_epoch = [display, run_start](const train::RunRecord& r, int epoch) {
+        display->epoch(r, epoch, seconds_since(run_start));
+      };
+      h.on_warning = [display](const std::string& w) {
+        display->clear_line();
+        spdlog::warn("{}", w);
+      };
+      return h;
     };
-    train::interleave_runs<Active>(static_cast<std::size_t>(o->concurrent), start_next, ended);
+    hooks.ended = [&](std::size_t i, const train::RunSpec& spec, const train::RunResult& result,
+                      double seconds) {
+      RunRow& row = *rows[i];
+      row.result = result;
+      row.seconds = seconds;
+      displays[i]->clear_line();
+      if (result.outcome == train::RunOutcome::Failed)
+        spdlog::warn("{}: failed: {}", label_of(spec), result.record.failure);
+    };
+    train::RunQueueOptions queue;
+    queue.out = o->out;
+    queue.concurrent = o->concurrent;
+    queue.environment = train::run_environment(device);
+    queue.save_weights = o->save_weights;
+    queue.cuda_graphs = !o->no_graph;
+    const bool interrupted = !train::run_queue(plan, queue, data, device, hooks);
     std::vector<RunRow> done_rows;
     for (auto& row : rows)
       if (row) done_rows.push_back(std::move(*row));

@@ -112,10 +112,15 @@ int main(int argc, char** argv) {
   }
 
   try {
-    // The innermost parsed subcommand runs ("bench load", not "bench").
-    CLI::App* parsed = &app;
-    while (!parsed->get_subcommands().empty()) parsed = parsed->get_subcommands().front();
-    return actions.at(parsed)();
+    // The innermost parsed subcommand of the table runs ("bench load", not "bench"; "query" for
+    // "query more", whose subcommands are its own).
+    CLI::App* runner = nullptr;
+    for (CLI::App* parsed = &app; !parsed->get_subcommands().empty();) {
+      parsed = parsed->get_subcommands().front();
+      if (actions.count(parsed) > 0) runner = parsed;
+    }
+    if (runner == nullptr) return 2;
+    return actions.at(runner)();
   } catch (const natsbench::cli::NeedsTorch&) {
 #ifdef NATSBENCH_CORE_ONLY
     return hand_over(argv);
