@@ -9,10 +9,13 @@
 #include <filesystem>
 #include <limits>
 #include <memory>
+#include <variant>
 
 #include "cli_common.h"
 #include "commands.h"
 #include "natsbench/bench/benchmark.h"
+#include "natsbench/data/registry.h"
+#include "natsbench/search/algorithm.h"
 #include "natsbench/search/multi_trial.h"
 #include "natsbench/util/atomic_file.h"
 
@@ -66,14 +69,17 @@ Action add_search_command(CLI::App& app) {
     int runs = 1;
     std::int64_t seed = 0;
     search::SearchSettings settings;
+    // One instance of every registered algorithm, whose knobs the options write into.
+    std::vector<std::pair<std::string_view, std::unique_ptr<search::Algorithm>>> algorithms;
+    std::vector<std::pair<CLI::Option*, std::string_view>> knobs;  // option, its algorithm
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand(
       "search",
       "Multi-trial NAS (random, REA, REINFORCE, BOHB) on a benchmark's simulated training");
   cmd->add_option("--space", o->space, "Search space: tss or sss")->required();
-  cmd->add_option("--algo", o->algorithm, "random, rea, reinforce or bohb")->required();
-  cmd->add_option("--dataset", o->dataset, "cifar10, cifar100 or ImageNet16-120")->required();
+  cmd->add_option("--algo", o->algorithm, search::algorithm_names())->required();
+  cmd->add_option("--dataset", o->dataset, data::dataset_names(true))->required();
   o->benchmark.add_to(*cmd);
   auto* budget =
       cmd->add_option("--time-budget", o->time_budget,
@@ -84,22 +90,33 @@ Action add_search_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--hp", o->settings.hp, "Fidelity of the simulated evaluations")
       ->capture_default_str();
-  cmd->add_option("--population", o->settings.population, "REA population")->capture_default_str();
-  cmd->add_option("--tournament", o->settings.tournament, "REA tournament size")
-      ->capture_default_str();
-  cmd->add_option("--learning-rate", o->settings.learning_rate, "REINFORCE Adam learning rate")
-      ->capture_default_str();
-  cmd->add_option("--ema-momentum", o->settings.ema_momentum, "REINFORCE baseline momentum")
-      ->capture_default_str();
-  cmd->add_option("--iterations", o->settings.bohb_iterations,
-                  "BOHB: Hyperband iterations (brackets); BOHB is not stopped by the budget")
-      ->capture_default_str();
+  for (const auto& info : search::algorithms()) {
+    auto& [name, algorithm] = o->algorithms.emplace_back(info.name, info.make());
+    for (const auto& knob : algorithm->knobs()) {
+      CLI::Option* option = std::visit(
+          [&](auto* value) {
+            return cmd->add_option(std::string(knob.flag), *value, std::string(knob.help))
+                ->capture_default_str();
+          },
+          knob.value);
+      o->knobs.emplace_back(option, name);
+    }
+  }
   cmd->add_option("--trajectories", o->trajectories,
                   "Write every run's evaluations to this file (JSON lines, one run a line)");
 
   return [o, budget]() {
     const Space space = parse_space(o->space);
-    const auto algorithm = search::parse_algorithm(o->algorithm);
+    search::Algorithm* algorithm = nullptr;
+    for (auto& [name, instance] : o->algorithms)
+      if (name == o->algorithm) algorithm = instance.get();
+    if (algorithm == nullptr) search::make_algorithm(o->algorithm);  // ArgError listing the names
+    for (const auto& [option, owner] : o->knobs) {
+      if (option->count() > 0 && owner != o->algorithm) {
+        throw ArgError(option->get_name() + ": a setting of " + std::string(owner) + ", not of " +
+                       o->algorithm);
+      }
+    }
     o->settings.dataset = o->dataset;
     if (budget->count() > 0 && !(o->time_budget > 0 && std::isfinite(o->time_budget))) {
       throw ArgError("--time-budget: expected a positive number of seconds");
@@ -133,7 +150,7 @@ Action add_search_command(CLI::App& app) {
     auto last_log = start;
     for (int k = 0; k < o->runs; ++k) {
       const auto run =
-          search::run_search(api, algorithm, o->settings, static_cast<std::uint64_t>(o->seed + k));
+          search::run_search(api, *algorithm, o->settings, static_cast<std::uint64_t>(o->seed + k));
       const auto score = search::score_at(api, run, o->settings.time_budget, o->dataset, report_hp);
       valid.push_back(score.valid);
       test.push_back(score.test);
@@ -158,7 +175,7 @@ Action add_search_command(CLI::App& app) {
     }
     if (!o->trajectories.empty()) write_file_atomic(o->trajectories, trajectory_lines);
 
-    nlohmann::ordered_json out = {{"algorithm", search::algorithm_name(algorithm)},
+    nlohmann::ordered_json out = {{"algorithm", o->algorithm},
                                   {"space", space_name(space)},
                                   {"dataset", o->dataset},
                                   {"hp", o->settings.hp},

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "natsbench/bench/benchmark.h"
+#include "natsbench/search/algorithm.h"
 #include "natsbench/search/multi_trial.h"
 #include "natsbench/space/arch.h"
 #include "natsbench/util/error.h"
@@ -115,7 +116,8 @@ SearchSettings settings(const std::string& dataset, double budget) {
   return s;
 }
 
-double mean_best_landscape(Benchmark& api, Algorithm algorithm, const SearchSettings& s, int runs) {
+double mean_best_landscape(Benchmark& api, std::string_view algorithm, const SearchSettings& s,
+                           int runs) {
   double sum = 0;
   for (int seed = 0; seed < runs; ++seed) {
     const auto run = run_search(api, algorithm, s, static_cast<std::uint64_t>(seed));
@@ -144,7 +146,7 @@ int positions_differing(Space space, int a, int b) {
 
 TEST_CASE("random search: best so far, time accounting and the budget check", "[search]") {
   Benchmark& api = tss();
-  const auto run = run_search(api, Algorithm::Random, settings("cifar10", 2000), 3);
+  const auto run = run_search(api, "random", settings("cifar10", 2000), 3);
   REQUIRE(run.evaluations.size() > 20);
   double total = 0;
   double best = -1;
@@ -174,14 +176,14 @@ TEST_CASE("random search: best so far, time accounting and the budget check", "[
 
 TEST_CASE("searches are reproducible from their seed and differ between seeds", "[search]") {
   Benchmark& api = tss();
-  for (auto algorithm :
-       {Algorithm::Random, Algorithm::Evolution, Algorithm::Reinforce, Algorithm::Bohb}) {
-    INFO(algorithm_name(algorithm));
+  for (std::string_view name : {"random", "rea", "reinforce", "bohb"}) {
+    INFO(name);
     const auto indexes = [&](std::uint64_t seed) {
       std::vector<int> out;
-      auto s = settings("cifar100", 1500);
-      s.bohb_iterations = 6;
-      for (const auto& e : run_search(api, algorithm, s, seed).evaluations) {
+      const auto s = settings("cifar100", 1500);
+      auto algorithm = make_algorithm(name);
+      if (name == "bohb") set_knob(*algorithm, "--iterations", 6);
+      for (const auto& e : run_search(api, *algorithm, s, seed).evaluations) {
         out.push_back(e.index);
       }
       return out;
@@ -200,8 +202,8 @@ TEST_CASE(
     INFO(space_name(space));
     static const auto sss = make_landscape(Space::Size);
     Benchmark& api = space == Space::Topology ? tss() : *sss;
-    const auto rea = run_search(api, Algorithm::Evolution, settings("cifar10", 3000), 11);
-    const auto random = run_search(api, Algorithm::Random, settings("cifar10", 3000), 11);
+    const auto rea = run_search(api, "rea", settings("cifar10", 3000), 11);
+    const auto random = run_search(api, "random", settings("cifar10", 3000), 11);
     REQUIRE(rea.evaluations.size() > 30);
     // Both draw the population's candidates and simulate_train_eval's seeds from one stream.
     for (std::size_t i = 0; i < 10; ++i) {
@@ -225,25 +227,30 @@ TEST_CASE(
 TEST_CASE("REA's population is not budget-checked, random search evaluates at least once",
           "[search]") {
   Benchmark& api = tss();
-  CHECK(run_search(api, Algorithm::Evolution, settings("cifar10", 1), 0).evaluations.size() == 10);
-  auto s = settings("cifar10", 1);
-  s.population = 4;
-  CHECK(run_search(api, Algorithm::Evolution, s, 0).evaluations.size() == 4);
-  CHECK(run_search(api, Algorithm::Random, settings("cifar10", 1), 0).evaluations.size() == 1);
-  CHECK(run_search(api, Algorithm::Reinforce, settings("cifar10", 1), 0).evaluations.size() == 1);
+  CHECK(run_search(api, "rea", settings("cifar10", 1), 0).evaluations.size() == 10);
+  auto rea = make_algorithm("rea");
+  set_knob(*rea, "--population", 4);
+  CHECK(run_search(api, *rea, settings("cifar10", 1), 0).evaluations.size() == 4);
+  CHECK_THROWS_WITH(set_knob(*rea, "--iterations", 4), Catch::Contains("not a setting"));
+  CHECK_THROWS_WITH(set_knob(*rea, "--population", 2.5), Catch::Contains("integer"));
+  set_knob(*rea, "--population", 0);
+  CHECK_THROWS_WITH(run_search(api, *rea, settings("cifar10", 1), 0),
+                    Catch::Contains("population must be at least 1"));
+  CHECK(run_search(api, "random", settings("cifar10", 1), 0).evaluations.size() == 1);
+  CHECK(run_search(api, "reinforce", settings("cifar10", 1), 0).evaluations.size() == 1);
 }
 
 TEST_CASE("REA and REINFORCE find better architectures than random search", "[search]") {
   Benchmark& api = tss();
   // ~150 evaluations per run; the landscape's optimum is 24, a random candidate's mean 7.5.
   const auto s = settings("cifar10", 3000);
-  const double random = mean_best_landscape(api, Algorithm::Random, s, 20);
-  const double rea = mean_best_landscape(api, Algorithm::Evolution, s, 20);
+  const double random = mean_best_landscape(api, "random", s, 20);
+  const double rea = mean_best_landscape(api, "rea", s, 20);
   INFO("random " << random << ", REA " << rea);
   CHECK(rea > random + 1);
 
   // REINFORCE learns: with a long budget, its late candidates beat its early ones.
-  const auto run = run_search(api, Algorithm::Reinforce, settings("cifar10", 60000), 1);
+  const auto run = run_search(api, "reinforce", settings("cifar10", 60000), 1);
   REQUIRE(run.evaluations.size() > 1000);
   const auto mean_value = [&](std::size_t from, std::size_t to) {
     double sum = 0;
@@ -293,17 +300,17 @@ TEST_CASE("reported accuracies and the score at a time point (§8.1, §9.2)", "[
 
 TEST_CASE("search refuses bad settings and partial benchmarks with clear errors", "[search]") {
   Benchmark& api = tss();
-  CHECK_THROWS_WITH(run_search(api, Algorithm::Random, settings("cifar10-valid", 100), 0),
+  CHECK_THROWS_WITH(run_search(api, "random", settings("cifar10-valid", 100), 0),
                     Catch::Contains("expected cifar10, cifar100 or ImageNet16-120"));
-  CHECK_THROWS_WITH(run_search(api, Algorithm::Random, settings("cifar10", 0), 0),
+  CHECK_THROWS_WITH(run_search(api, "random", settings("cifar10", 0), 0),
                     Catch::Contains("time budget"));
-  CHECK_THROWS_WITH(parse_algorithm("darts"),
+  CHECK_THROWS_WITH(make_algorithm("darts"),
                     Catch::Contains("expected random, rea, reinforce or bohb"));
   // ImageNet16-120 is not in this landscape: the error names what is missing.
-  CHECK_THROWS_AS(run_search(api, Algorithm::Random, settings("ImageNet16-120", 100), 0), Error);
+  CHECK_THROWS_AS(run_search(api, "random", settings("ImageNet16-120", 100), 0), Error);
 
   Benchmark partial(Space::Topology, {arch_from_index(Space::Topology, 0).arch_str});
-  CHECK_THROWS_WITH(run_search(partial, Algorithm::Random, settings("cifar10", 100), 0),
+  CHECK_THROWS_WITH(run_search(partial, "random", settings("cifar10", 100), 0),
                     Catch::Contains("samples the whole space of 15625"));
 
   std::vector<std::string> archs;
@@ -311,7 +318,7 @@ TEST_CASE("search refuses bad settings and partial benchmarks with clear errors"
     archs.push_back(arch_from_index(Space::Topology, i).arch_str);
   }
   Benchmark empty(Space::Topology, archs);
-  CHECK_THROWS_WITH(run_search(empty, Algorithm::Random, settings("cifar10", 100), 0),
+  CHECK_THROWS_WITH(run_search(empty, "random", settings("cifar10", 100), 0),
                     Catch::Contains("every architecture needs results at hp 12"));
   CHECK(paper_time_budget(Space::Topology, "ImageNet16-120") == 120000);
   CHECK(paper_time_budget(Space::Size, "ImageNet16-120") == 60000);
@@ -320,9 +327,10 @@ TEST_CASE("search refuses bad settings and partial benchmarks with clear errors"
 
 TEST_CASE("BOHB: Hyperband brackets, promotions in sampling order, costs by epochs", "[search]") {
   Benchmark& api = tss();
-  auto s = settings("cifar10", 1);  // BOHB is not stopped by the budget
-  s.bohb_iterations = 6;
-  const auto run = run_search(api, Algorithm::Bohb, s, 2);
+  const auto s = settings("cifar10", 1);  // BOHB is not stopped by the budget
+  auto bohb = make_algorithm("bohb");
+  set_knob(*bohb, "--iterations", 6);
+  const auto run = run_search(api, *bohb, s, 2);
   // Brackets s = 2, 1, 0: 9 x 1 epoch -> 3 x 4 -> 1 x 12; 3 x 4 -> 1 x 12; 3 x 12.
   std::vector<int> expected;
   for (int twice = 0; twice < 2; ++twice) {
@@ -364,12 +372,13 @@ TEST_CASE("BOHB: Hyperband brackets, promotions in sampling order, costs by epoc
 TEST_CASE("BOHB's model-based sampling proposes better candidates than uniform sampling",
           "[search]") {
   Benchmark& api = tss();
-  auto s = settings("cifar10", 1);
-  s.bohb_iterations = 60;  // 400 evaluations
+  const auto s = settings("cifar10", 1);
+  auto bohb = make_algorithm("bohb");
+  set_knob(*bohb, "--iterations", 60);  // 400 evaluations
   double early = 0, late = 0;
   int runs = 4;
   for (int seed = 0; seed < runs; ++seed) {
-    const auto run = run_search(api, Algorithm::Bohb, s, static_cast<std::uint64_t>(seed));
+    const auto run = run_search(api, *bohb, s, static_cast<std::uint64_t>(seed));
     // The first rungs' 1-epoch candidates: before any model, then sampled from one.
     std::vector<double> one_epoch;
     for (const auto& e : run.evaluations) {
@@ -381,4 +390,59 @@ TEST_CASE("BOHB's model-based sampling proposes better candidates than uniform s
   }
   INFO("first bracket " << early / runs << ", last five brackets " << late / runs);
   CHECK(late / runs > early / runs + 3);
+}
+
+namespace {
+
+// An algorithm from outside the core library, as the weight-sharing ones will be: it evaluates
+// architecture `first_` and then stops.
+class OneShot : public Algorithm {
+ public:
+  std::vector<Knob> knobs() override { return {{"--one-shot-index", "the index", &first_}}; }
+  SearchRun run(Benchmark& benchmark, const SearchSettings&, std::uint64_t seed) override {
+    SearchRun run;
+    run.seed = seed;
+    run.best_index = first_;
+    run.best_accuracy = 1;
+    const auto r = benchmark.simulate_train_eval(first_, "cifar10", std::nullopt, "12");
+    run.evaluations.push_back({first_, 12, r.accuracy, r.time_cost, r.used_time, first_});
+    return run;
+  }
+
+ private:
+  int first_ = 7;
+};
+
+std::unique_ptr<Algorithm> make_one_shot() {
+  return std::make_unique<OneShot>();
+}
+
+std::unique_ptr<Algorithm> make_population_clash() {
+  struct Clash : OneShot {
+    int value = 0;
+    std::vector<Knob> knobs() override { return {{"--population", "taken", &value}}; }
+  };
+  return std::make_unique<Clash>();
+}
+
+}  // namespace
+
+TEST_CASE("the registry takes algorithms from other libraries, refusing taken names and flags",
+          "[search]") {
+  Benchmark& api = tss();
+  const std::size_t before = algorithms().size();
+  register_algorithm({"one-shot", "test algorithm", make_one_shot});
+  CHECK(algorithms().size() == before + 1);
+  CHECK(algorithm_names().find("one-shot") != std::string::npos);
+  auto algorithm = make_algorithm("one-shot");
+  set_knob(*algorithm, "--one-shot-index", 11);
+  const auto run = run_search(api, *algorithm, settings("cifar10", 100), 3);
+  REQUIRE(run.evaluations.size() == 1);
+  CHECK(run.best_index == 11);
+  CHECK(run_search(api, "one-shot", settings("cifar10", 100), 3).best_index == 7);
+  CHECK_THROWS_WITH(register_algorithm({"one-shot", "again", make_one_shot}),
+                    Catch::Contains("registered twice"));
+  CHECK_THROWS_WITH(register_algorithm({"clash", "flag taken", make_population_clash}),
+                    Catch::Contains("--population is another algorithm's"));
+  CHECK(algorithms().size() == before + 1);
 }

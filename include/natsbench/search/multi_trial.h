@@ -1,7 +1,9 @@
 #pragma once
-// Multi-trial NAS on a tabular benchmark (spec nas-algorithms.md §6, §8.1, §9): random search,
-// regularized evolution (REA), REINFORCE and BOHB, each charging the simulated training time of
-// every candidate it evaluates (Benchmark::simulate_train_eval) against a time budget.
+// Multi-trial NAS on a tabular benchmark (spec nas-algorithms.md §6, §8.1, §9): what a run is
+// given, what it records, and how it is scored. The algorithms (random search, regularized
+// evolution (REA), REINFORCE and BOHB, each charging the simulated training time of every
+// candidate it evaluates, Benchmark::simulate_train_eval, against a time budget) are behind the
+// interface and registry of algorithm.h.
 //
 // Random search and REA draw every random choice from the benchmark's emulated Python `random`
 // (seeded with the run's seed, as the reference's prepare_seed does), in the reference scripts'
@@ -21,21 +23,11 @@ class Benchmark;
 
 namespace natsbench::search {
 
-enum class Algorithm { Random, Evolution, Reinforce, Bohb };
-
-// "random", "rea", "reinforce", "bohb". Throws ArgError listing them.
-Algorithm parse_algorithm(std::string_view name);
-std::string_view algorithm_name(Algorithm algorithm);
-
+// What every algorithm's run is given (its own settings are its knobs, algorithm.h).
 struct SearchSettings {
-  std::string dataset;          // cifar10 | cifar100 | ImageNet16-120
-  double time_budget = 0;       // simulated seconds
-  std::string hp = "12";        // fidelity of the simulated evaluations
-  int population = 10;          // REA
-  int tournament = 3;           // REA
-  double learning_rate = 0.01;  // REINFORCE (Adam)
-  double ema_momentum = 0.9;    // REINFORCE baseline
-  int bohb_iterations = 300;    // BOHB: Hyperband brackets run (not stopped by the budget)
+  std::string dataset;     // a searchable dataset of the registry: cifar10, cifar100, ...
+  double time_budget = 0;  // simulated seconds
+  std::string hp = "12";   // fidelity of the simulated evaluations
 };
 
 // The paper's time budgets (§6): 20,000 s on cifar10, 40,000 s on cifar100, 120,000 s (tss) and
@@ -59,14 +51,6 @@ struct SearchRun {
   int best_index = -1;
   double best_accuracy = 0;
 };
-
-// One run: resets the benchmark's time, seeds its random source with `seed`, and evaluates
-// candidates until the accumulated cost reaches the budget (REA's initial population is not
-// budget-checked; BOHB runs its iterations whatever the budget, as the reference did: its
-// score at the budget is read from the trajectory). Throws ArgError for bad settings or an
-// architecture without results.
-SearchRun run_search(bench::Benchmark& benchmark, Algorithm algorithm,
-                     const SearchSettings& settings, std::uint64_t seed);
 
 struct Score {
   double valid;
