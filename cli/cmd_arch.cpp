@@ -3,7 +3,6 @@
 #include <memory>
 
 #include "cli_common.h"
-#include "commands.h"
 #include "natsbench/space/arch.h"
 #include "natsbench/space/size.h"
 #include "natsbench/space/topology.h"

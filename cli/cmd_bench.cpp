@@ -12,7 +12,6 @@
 #include <memory>
 
 #include "cli_common.h"
-#include "commands.h"
 #include "natsbench/bench/archive.h"
 #include "natsbench/bench/benchmark.h"
 
@@ -105,6 +104,5 @@ Action add_bench_synth_command(CLI::App& bench) {
     return 0;
   };
 }
-
 
 }  // namespace natsbench::cli

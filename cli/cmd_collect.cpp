@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include "cli_common.h"
-#include "commands.h"
 #include "natsbench/sweep/collect.h"
 
 namespace natsbench::cli {

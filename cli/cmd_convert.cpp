@@ -6,7 +6,6 @@
 #include <memory>
 
 #include "cli_common.h"
-#include "commands.h"
 #include "natsbench/bench/archive.h"
 #include "natsbench/bench/benchmark.h"
 

@@ -7,7 +7,6 @@
 #include <optional>
 
 #include "cli_common.h"
-#include "commands.h"
 #include "natsbench/bench/benchmark.h"
 #include "natsbench/data/registry.h"
 
@@ -57,8 +56,7 @@ Action add_query_command(CLI::App& app) {
     index->excludes(arch);
   };
   const auto add_dataset = [&](CLI::App* cmd) {
-    cmd->add_option("--dataset", o->dataset, data::dataset_names())
-        ->required();
+    cmd->add_option("--dataset", o->dataset, data::dataset_names())->required();
   };
   const auto add_hp = [&](CLI::App* cmd) {
     cmd->add_option("--hp", o->hp, "Training epochs tag: tss 12|200, sss 01|12|90")

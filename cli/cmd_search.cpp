@@ -1,6 +1,6 @@
 // natsbench search --space S --algo random|rea|reinforce|bohb --dataset D [--benchmark PATH]
 //                  [--time-budget SEC] [--runs N] [--seed K] [--trajectories FILE] ...
-// Multi-trial NAS on a benchmark file (spec nas-algorithms.md §6): N independent runs with seeds
+// Multi-trial NAS on a benchmark file (docs/nas-algorithms.md §6): N independent runs with seeds
 // K, K+1, ..., each scored as the paper does (§8.1), and their mean and population std.
 #include <spdlog/spdlog.h>
 
@@ -12,7 +12,6 @@
 #include <variant>
 
 #include "cli_common.h"
-#include "commands.h"
 #include "natsbench/bench/benchmark.h"
 #include "natsbench/data/registry.h"
 #include "natsbench/search/algorithm.h"

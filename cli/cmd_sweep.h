@@ -9,9 +9,8 @@
 namespace natsbench::cli {
 
 struct SweepArgs {
-  std::string space, range, hp = "12", seeds,
-                            datasets = all_datasets(), data_root,
-                            splits, out, shard = "0/1", mode = "new", device = "cpu";
+  std::string space, range, hp = "12", seeds, datasets = all_datasets(), data_root, splits, out,
+                            shard = "0/1", mode = "new", device = "cpu";
   std::int64_t max_batches = 0;
   int threads = 0, concurrent = 1;
   double lock_timeout = 1800;

@@ -9,6 +9,24 @@ namespace natsbench::cli {
 #define NATSBENCH_TORCH_FACTORY(factory) factory
 #endif
 
+// The factories, each in its cli/cmd_*.cpp (cli/torch/ for those that need LibTorch).
+Action add_arch_command(CLI::App& app);
+Action add_cost_command(CLI::App& app);
+Action add_weights_command(CLI::App& app);
+Action add_query_command(CLI::App& app);
+Action add_convert_command(CLI::App& app);
+Action add_search_command(CLI::App& app);
+Action add_bench_group(CLI::App& app);
+Action add_bench_load_command(CLI::App& bench);
+Action add_bench_synth_command(CLI::App& bench);
+Action add_bench_data_command(CLI::App& bench);
+Action add_bench_train_command(CLI::App& bench);
+Action add_dataset_command(CLI::App& app);
+Action add_make_fake_data_command(CLI::App& app);
+Action add_train_command(CLI::App& app);
+Action add_sweep_command(CLI::App& app);
+Action add_collect_command(CLI::App& app);
+
 const std::vector<Command>& commands() {
   // In the order of `natsbench --help`; a group's row comes before its subcommands' rows.
   static const std::vector<Command> table = {

@@ -3,7 +3,8 @@
 // LibTorch-free `natsbench` registers the rows that do not need LibTorch and hands the others over
 // to `natsbench-torch` (same argv, same pid), which registers them all.
 //
-// Adding a command = its cli/cmd_<name>.cpp with a factory, plus one row in commands.cpp.
+// Adding a command = its cli/cmd_<name>.cpp (cli/torch/ when it needs LibTorch) with a factory,
+// plus its row in commands.cpp.
 #include <string_view>
 #include <vector>
 
@@ -28,22 +29,5 @@ const Command* find_command(std::string_view name);
 // Thrown by an action of the LibTorch-free binary whose work needs LibTorch after all (`sweep`
 // without --status): main hands the command line over to natsbench-torch.
 struct NeedsTorch {};
-
-Action add_arch_command(CLI::App& app);
-Action add_cost_command(CLI::App& app);
-Action add_weights_command(CLI::App& app);
-Action add_query_command(CLI::App& app);
-Action add_convert_command(CLI::App& app);
-Action add_search_command(CLI::App& app);
-Action add_bench_group(CLI::App& app);
-Action add_bench_load_command(CLI::App& bench);
-Action add_bench_synth_command(CLI::App& bench);
-Action add_bench_data_command(CLI::App& bench);
-Action add_bench_train_command(CLI::App& bench);
-Action add_dataset_command(CLI::App& app);
-Action add_make_fake_data_command(CLI::App& app);
-Action add_train_command(CLI::App& app);
-Action add_sweep_command(CLI::App& app);
-Action add_collect_command(CLI::App& app);
 
 }  // namespace natsbench::cli

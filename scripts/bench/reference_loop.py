@@ -6,10 +6,10 @@ main-tss/main-sss with funcs_nasbench's procedure), re-written here from the spe
 
 * the network: the tss cell network (C=16, N=5) or the sss network (channels c0:..:c4, N=1),
   built on the CPU after seeding, wrapped in a single-device DataParallel, then moved to the
-  device (spec networks.md §2, §3.2; training.md §5.3);
+  device (docs/networks.md §2, §3.2; docs/training.md §5.3);
 * the data: a torch Dataset over uint8 HWC images (synthetic, of the benchmark dataset's shape,
   made in memory from a fixed seed) with the per-image training transforms in __getitem__
-  (training.md §2: random horizontal flip p=0.5, random crop with zero padding 4 / 2, to float
+  (docs/training.md §2: random horizontal flip p=0.5, random crop with zero padding 4 / 2, to float
   /255, per-channel normalisation with the §9.3 constants), read by a DataLoader (batch 256,
   4 workers, pinned memory; a random permutation every epoch, for cifar10-valid through a
   SubsetRandomSampler over 25,000 of 50,000 images as the original);
@@ -49,7 +49,7 @@ import torch
 from torch import nn
 
 # ---------------------------------------------------------------------------------------------
-# Search spaces (networks.md §1.4, §3.1)
+# Search spaces (docs/networks.md §1.4, §3.1)
 
 TSS_OPS = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
 SSS_GENOTYPE = ("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+"
@@ -110,7 +110,7 @@ def parse_cell(arch):
 
 
 # ---------------------------------------------------------------------------------------------
-# Network (networks.md §2, §3.2); module names give the reference's state-dict keys.
+# Network (docs/networks.md §2, §3.2); module names give the reference's state-dict keys.
 
 class ReLUConvBN(nn.Module):
     def __init__(self, c_in, c_out, kernel, stride, padding):
@@ -281,7 +281,7 @@ def xautodl_check(space, arch, num_classes, ours):
 
 
 # ---------------------------------------------------------------------------------------------
-# Data (training.md §2, §4, §9.3)
+# Data (docs/training.md §2, §4, §9.3)
 
 DATASETS = {
     # name: (image size, classes, training images in the dataset, images the sampler draws, pad)
@@ -360,7 +360,7 @@ class SyntheticImages(torch.utils.data.Dataset):
 
 
 # ---------------------------------------------------------------------------------------------
-# Training loop (training.md §5)
+# Training loop (docs/training.md §5)
 
 class Average:
     def __init__(self):

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Random search and regularized evolution on the official nats_bench API, in Python.
 
-Written from the spec (nas-algorithms.md §6.1, §6.2): every random choice is a call of Python's
+Written from the spec (docs/nas-algorithms.md §6.1, §6.2): every random choice is a call of Python's
 `random` module in the reference scripts' order, and simulate_train_eval draws its seed from the
 same module. `natsbench search` emulates that module, so for the same benchmark and seed both
 must visit the same candidates and charge the same times; tests/cli/search_test.sh checks it.

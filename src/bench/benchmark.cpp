@@ -193,7 +193,8 @@ const std::vector<std::string>& official_hps(Space space) {
 }
 
 std::string default_benchmark_path(Space space, bool fast_mode) {
-  return torch_home("--benchmark") + "/" + base_name(space) + (fast_mode ? "-simple" : ".pickle.pbz2");
+  return torch_home("--benchmark") + "/" + base_name(space) +
+         (fast_mode ? "-simple" : ".pickle.pbz2");
 }
 
 Benchmark::Benchmark(Space space, std::vector<std::string> meta_archs)

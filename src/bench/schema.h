@@ -1,5 +1,5 @@
 #pragma once
-// Mapping between pickled state dicts (spec archive-format.md §3) and the results model.
+// Mapping between pickled state dicts (docs/archive-format.md §3) and the results model.
 #include "natsbench/bench/results.h"
 #include "natsbench/io/pickle.h"
 

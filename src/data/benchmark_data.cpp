@@ -81,11 +81,12 @@ BenchmarkData make_benchmark_data(std::string_view name, const SourceData& sourc
   out.official_sizes = out.train.size() == info.official_train_size;
   for (const EvalSetInfo& set : info.eval_sets) {
     out.eval_sets.emplace_back(std::string(set.name), splits.cut(set.recipe));
-    out.official_sizes = out.official_sizes && out.eval_sets.back().second.size() == set.official_size;
+    out.official_sizes =
+        out.official_sizes && out.eval_sets.back().second.size() == set.official_size;
   }
   if (!out.official_sizes) {
     out.warnings.push_back(
-        "set sizes differ from the official ones (spec training.md §4): not "
+        "set sizes differ from the official ones (docs/training.md §4): not "
         "the official data");
   }
   return out;

@@ -229,7 +229,7 @@ std::vector<ImageSet> read_pickle_groups(const std::vector<std::vector<std::stri
 }
 
 ImageSet keep_classes(const ImageSet& set, std::int64_t max_label) {
-  // 1-based labels 1..max_label kept in order; target = label - 1 (spec §1.6).
+  // 1-based labels 1..max_label kept in order; target = label - 1 (docs/training.md §1.6).
   const at::Tensor keep = set.labels.le(max_label).nonzero().view({-1});
   return {set.images.index_select(0, keep).contiguous(), set.labels.index_select(0, keep) - 1};
 }

@@ -50,7 +50,8 @@ Images generate(std::int64_t n, int side, int classes, int label_offset, std::mt
   return out;
 }
 
-// The official CIFAR files are Python-2 pickles: protocol 2, byte-string keys (spec §1.4).
+// The official CIFAR files are Python-2 pickles: protocol 2, byte-string keys (docs/training.md
+// §1.4).
 std::string python2_dump(const pk::Value& value) {
   pk::DumpOptions options;
   options.python2 = true;

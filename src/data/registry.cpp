@@ -24,7 +24,8 @@ constexpr std::string_view kCifar10ValidComment =
     "train set by {hp} epochs. The per-time and total-time indicate the per epoch and total time "
     "costs, respectively.";
 
-// The released benchmark's seeds (docs/training.md §0, §5.1): tss 200 -> 777, 888, 999; tss 12 -> 111
+// The released benchmark's seeds (docs/training.md §0, §5.1): tss 200 -> 777, 888, 999; tss 12 ->
+// 111
 // (+ 777 for cifar10-valid); sss 12 -> 777, 888, 999; everything else 777.
 std::vector<SeedPreset> released_seeds(bool cifar10_valid) {
   std::vector<SeedPreset> seeds = {{Space::Topology, "200", {777, 888, 999}},

@@ -342,7 +342,7 @@ SplitFile generate_official_split(std::string_view name) {
   const SplitInfo& info = split_info(name);
   if (!info.regenerable) {
     throw Error("split '" + std::string(info.file) +
-                "' cannot be regenerated (its seed is unknown, spec training.md §3.4): get it "
+                "' cannot be regenerated (its seed is unknown, docs/training.md §3.4): get it "
                 "from AutoDL-Projects configs/nas-benchmark/");
   }
   return generate_shuffle_split(info.seed, info.indexes_into, std::string(info.first_key),
@@ -369,7 +369,7 @@ SplitFile load_official_split(std::string_view name, const std::string& dir) {
   if (info.regenerable) return generate_official_split(name);
   throw Error("split file '" + file + "' not found" +
               (dir.empty() ? std::string(" (no split directory given)") : " in '" + dir + "'") +
-              ": it cannot be regenerated (spec training.md §3.4); copy it from AutoDL-Projects "
+              ": it cannot be regenerated (docs/training.md §3.4); copy it from AutoDL-Projects "
               "configs/nas-benchmark/" +
               file + " into that directory");
 }

@@ -1,5 +1,5 @@
-// pickle::dump - protocol-4 writer (spec §2.6): Profile A for plain values, plus the
-// collections.OrderedDict and NumPy pieces of Profile B.
+// pickle::dump - protocol-4 writer (docs/archive-format.md §2.6): Profile A for plain values, plus
+// the collections.OrderedDict and NumPy pieces of Profile B.
 #include <array>
 #include <cstring>
 #include <limits>
@@ -181,7 +181,7 @@ class Writer {
   }
 
   // numpy.dtype(kind+size, 0, 1) + BUILD (3, order, None, None, None, -1, -1, 0); memoized per
-  // typestr and reused by BINGET (spec §2.3).
+  // typestr and reused by BINGET (docs/archive-format.md §2.3).
   void dtype(std::string_view typestr) {
     const Typestr t = parse_typestr(typestr);
     const char order = t.order == '=' ? '<' : t.order;

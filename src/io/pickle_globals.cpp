@@ -1,5 +1,6 @@
-// pickle::load: the accepted globals (spec §2.5) and what REDUCE and BUILD make of them:
-// OrderedDict, set/frozenset, bytes/bytearray, _codecs.encode, NumPy scalars, dtypes and arrays.
+// pickle::load: the accepted globals (docs/archive-format.md §2.5) and what REDUCE and BUILD make
+// of them: OrderedDict, set/frozenset, bytes/bytearray, _codecs.encode, NumPy scalars, dtypes and
+// arrays.
 #include <algorithm>
 #include <string>
 #include <vector>

@@ -60,7 +60,8 @@ Value Reader::run() {
       }
       case op::FRAME: {
         const std::uint64_t n = le64(take(8));
-        if (read_ == nullptr) take_length(n);  // streaming ignores frame boundaries (spec §2.4)
+        if (read_ == nullptr)
+          take_length(n);  // streaming ignores frame boundaries (docs/archive-format.md §2.4)
         break;
       }
       case op::STOP:

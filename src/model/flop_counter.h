@@ -1,6 +1,6 @@
 #pragma once
 // Counts multiply-accumulates of the convolutions and linear layers a forward pass executes,
-// the way the reference cost counter does (spec networks.md §4.1). Only active inside a
+// the way the reference cost counter does (docs/networks.md §4.1). Only active inside a
 // FlopCounter scope on the current thread, so normal forwards pay one branch per layer.
 #include <cstdint>
 

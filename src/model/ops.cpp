@@ -87,7 +87,8 @@ torch::nn::AnyModule make_edge_op(Op op, int in_channels, int out_channels) {
   // no benchmark cell ever needs.
   if (in_channels != out_channels) {
     throw ArgError("avg_pool_3x3 between different widths (" + std::to_string(in_channels) +
-                   " -> " + std::to_string(out_channels) + ") is not part of the NATS-Bench spaces");
+                   " -> " + std::to_string(out_channels) +
+                   ") is not part of the NATS-Bench spaces");
   }
   return torch::nn::AnyModule(AvgPool3x3());
 }

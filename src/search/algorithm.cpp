@@ -59,7 +59,8 @@ void register_algorithm(const AlgorithmInfo& info) {
     return false;
   };
   for (const auto& row : rows)
-    if (row.name == info.name) throw ArgError("search algorithm '" + std::string(info.name) + "': registered twice");
+    if (row.name == info.name)
+      throw ArgError("search algorithm '" + std::string(info.name) + "': registered twice");
   for (const auto& knob : info.make()->knobs())
     if (taken(knob.flag))
       throw ArgError("search algorithm '" + std::string(info.name) + "': knob " +

@@ -9,7 +9,7 @@ namespace natsbench::search {
 
 namespace {
 
-// HpBandSter's BOHB settings as NATS-Bench ran it (spec §6.4).
+// HpBandSter's BOHB settings as NATS-Bench ran it (docs/nas-algorithms.md §6.4).
 constexpr double kTiny = 1e-32;
 constexpr double kMinBandwidth = 0.3;
 constexpr int kNumSamples = 4;

@@ -138,7 +138,8 @@ class Reinforce : public Algorithm {
             {"--ema-momentum", "REINFORCE baseline momentum", &settings_.ema_momentum}};
   }
   void check() const override {
-    if (!(settings_.learning_rate > 0)) throw ArgError("search: the learning rate must be positive");
+    if (!(settings_.learning_rate > 0))
+      throw ArgError("search: the learning rate must be positive");
     if (!(settings_.ema_momentum >= 0 && settings_.ema_momentum < 1)) {
       throw ArgError("search: the baseline momentum must be in [0, 1)");
     }

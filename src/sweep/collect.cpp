@@ -39,8 +39,8 @@ const std::vector<std::string> kEvalOrder = {"x-valid", "x-test", "ori-test"};
 // The dataset order of the official files: the registry's.
 int dataset_rank(const std::string& d) {
   const auto& rows = data::datasets();
-  const auto it =
-      std::find_if(rows.begin(), rows.end(), [&](const data::DatasetInfo& r) { return r.name == d; });
+  const auto it = std::find_if(rows.begin(), rows.end(),
+                               [&](const data::DatasetInfo& r) { return r.name == d; });
   return static_cast<int>(it - rows.begin());
 }
 

@@ -96,7 +96,7 @@ std::int64_t train_batches(model::CellNetwork& net, torch::optim::SGD& optimizer
   net->train();
   const std::int64_t iters = loader.size();
   for (std::int64_t i = first; i < end; ++i) {
-    // Only warm-up epochs change the rate within an epoch (spec §5.6).
+    // Only warm-up epochs change the rate within an epoch (docs/training.md §5.6).
     if (epoch < hp.warmup) set_lr(optimizer, learning_rate(hp, epoch, i, iters));
     const data::Batch batch = loader.get(i);
     optimizer.zero_grad();
@@ -308,7 +308,7 @@ bool RunDriver::Impl::advance() {
   if (phase == Phase::Done) return false;
   StreamScope scope(stream);
   if (phase == Phase::Train) {
-    // Only warm-up epochs change the rate within an epoch (spec §5.6).
+    // Only warm-up epochs change the rate within an epoch (docs/training.md §5.6).
     if (epoch < spec.hp.warmup)
       train_step->set_lr(learning_rate(spec.hp, epoch, next, train_loader->size()));
     train_step->step(train_loader->get(next));

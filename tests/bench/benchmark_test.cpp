@@ -1,5 +1,5 @@
 // The query API against the official API's answers on the official sample files
-// (spec archive-format.md §5; vectors in tests/bench/vectors/official_api.json), compared
+// (docs/archive-format.md §5; vectors in tests/bench/vectors/official_api.json), compared
 // bit for bit.
 #include <catch2/catch.hpp>
 #include <filesystem>

@@ -3,9 +3,9 @@
 
 1. `natsbench convert` rewrites the official sample archives (both spaces) as an archive
    directory and as a single benchmark file.
-2. Plain pickle + bz2 + numpy (no natsbench code) checks the schema of spec §3 on them.
+2. Plain pickle + bz2 + numpy (no natsbench code) checks the schema of docs/archive-format.md §3 on them.
 3. The official API (`nats_bench` 1.8 from PyPI, on Debian's CPython 3.11 + numpy) loads them
-   in both modes and must reproduce every test vector of spec §5.2 bit for bit.
+   in both modes and must reproduce every test vector of docs/archive-format.md §5.2 bit for bit.
 4. `natsbench query` on the same files prints the same numbers as the official API.
 
 Usage: official_api_reads_ours.py NATSBENCH PYDEPS VECTORS_JSON      (exit 77 = skipped)

@@ -21,7 +21,7 @@ expect_error() {  # expect_error <words that must appear in the message> -- <arg
 
 canon='|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|none~0|nor_conv_3x3~1|avg_pool_3x3~2|'
 
-# Malformed and non-canonical tss strings (spec networks.md §1.3).
+# Malformed and non-canonical tss strings (docs/networks.md §1.3).
 expect_error "unknown op 'conv_5x5'" -- arch --space tss --arch '|conv_5x5~0|+|none~0|none~1|+|none~0|none~1|none~2|'
 expect_error "needs a source node in 0..0" -- arch --space tss --arch '|nor_conv_3x3~1|+|none~0|none~1|+|none~0|none~1|none~2|'
 expect_error "needs a source node" -- arch --space tss --arch '|nor_conv_3x3~-1|+|none~0|none~1|+|none~0|none~1|none~2|'

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# natsbench cost prints the official stored costs (spec networks.md §6) as full-precision JSON.
+# natsbench cost prints the official stored costs (docs/networks.md §6) as full-precision JSON.
 set -eu
 natsbench="$1"
 expect() {  # expect <jq-free substring> <args...>

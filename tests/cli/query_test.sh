@@ -25,7 +25,7 @@ expect_error() {  # expect_error <status> <substring> <args...>
   rm -f "$out" "$err"
 }
 
-# Answers of spec archive-format.md §5 (official API, CPython 3.11).
+# Answers of docs/archive-format.md §5 (official API, CPython 3.11).
 expect '"train-loss":1.0033991238021849,"train-accuracy":63.44599998901367,"train-per-time":12.462056795756022' \
   query --space tss --benchmark "$tss" more --index 11 --dataset cifar10-valid
 expect '"valid-accuracy":63.975999975585935' \

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# natsbench search (multi-trial NAS, spec nas-algorithms.md §6, §8.1, §9) on full-space archive
+# natsbench search (multi-trial NAS, docs/nas-algorithms.md §6, §8.1, §9) on full-space archive
 # directories built from the official samples (every index a link to one of the 3 sample files):
 #   1. random search and REA visit exactly the candidates, accuracies, times and best-so-far
 #      indexes of the same algorithm run in Python on the official API

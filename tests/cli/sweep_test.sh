@@ -127,7 +127,7 @@ if $py -c 'import numpy' 2>/dev/null; then
   $py - "$bench" "${bench%.pickle.pbz2}-simple" "$tmp/ours.json" "$pydeps" <<'PY' || fail "independent readers"
 import bz2, json, os, pickle, sys
 bench, simple, ours, pydeps = sys.argv[1:5]
-# Plain pickle: the schema of spec archive-format §3.
+# Plain pickle: the schema of docs/archive-format.md §3.
 data = pickle.loads(bz2.decompress(open(bench, "rb").read()))
 assert list(data) == ["meta_archs", "total_archs", "arch2infos", "evaluated_indexes"], list(data)
 assert data["total_archs"] == 32768 and len(data["meta_archs"]) == 32768

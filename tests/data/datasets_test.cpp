@@ -1,4 +1,4 @@
-// Dataset readers, fake data and the four benchmark datasets (spec/training.md §1, §4).
+// Dataset readers, fake data and the four benchmark datasets (docs/training.md §1, §4).
 #include <ATen/ATen.h>
 
 #include <catch2/catch.hpp>
@@ -297,7 +297,7 @@ TEST_CASE("cifar100 x-valid / x-test through the official test split (reference 
   CHECK(d.eval_set("ori-test").size() == 10000);
   CHECK(d.eval_set("x-valid").size() == 5000);
   CHECK(d.eval_set("x-test").size() == 5000);
-  // xvalid[0] = 1, xtest[0] = 0 (spec §9.1).
+  // xvalid[0] = 1, xtest[0] = 0 (docs/training.md §9.1).
   CHECK(at::equal(d.eval_set("x-valid").images[0], d.eval_set("ori-test").images[1]));
   CHECK(at::equal(d.eval_set("x-test").images[0], d.eval_set("ori-test").images[0]));
   // The ImageNet16-120 test split indexes 6 000 images: a smaller val set is refused.

@@ -1,5 +1,5 @@
 // pickle::dump in python2 mode: protocol 2 with Python-2 byte strings, as the official CIFAR
-// files (spec/training.md §1.4); read back by natsbench's own reader.
+// files (docs/training.md §1.4); read back by natsbench's own reader.
 #include <catch2/catch.hpp>
 #include <string>
 

@@ -1,4 +1,4 @@
-// The data pipeline: transforms of spec/training.md §2 as batched ops, §9.3 values, batching
+// The data pipeline: transforms of docs/training.md §2 as batched ops, §9.3 values, batching
 // and seeded shuffling of §4/§5.4.
 #include <ATen/ATen.h>
 
@@ -28,7 +28,8 @@ data::ImageSet numbered_set(std::int64_t n, int side) {
 
 }  // namespace
 
-TEST_CASE("normalisation constants and normalised 0 / 255 bytes (spec §9.3)", "[data]") {
+TEST_CASE("normalisation constants and normalised 0 / 255 bytes (docs/training.md §9.3)",
+          "[data]") {
   const auto n10 = data::source_info(data::Source::Cifar10).norm;
   CHECK(n10.mean[0] == 0.4913725490196078);
   CHECK(n10.std[2] == 0.2615686274509804);
@@ -55,7 +56,7 @@ TEST_CASE("normalisation constants and normalised 0 / 255 bytes (spec §9.3)", "
     const at::Tensor v = data::to_float_normalize(img, data::source_info(r.source).norm);
     CHECK(v.dtype() == at::kFloat);
     for (int c = 0; c < 3; ++c) {
-      // float32 arithmetic; the spec prints 9 significant digits.
+      // float32 arithmetic; docs/training.md §9.3 prints 9 significant digits.
       CHECK(v[0][c][0][0].item<float>() == Approx(r.zero[c]).epsilon(2e-7));
       CHECK(v[1][c][0][0].item<float>() == Approx(r.full[c]).epsilon(2e-7));
     }
@@ -102,7 +103,8 @@ TEST_CASE("random flip and crop: each output is a flipped-or-not crop of the zer
   CHECK_FALSE(at::equal(data::random_crop(data::random_flip(set.images, other), pad, other), out));
 }
 
-TEST_CASE("batching: 256 per batch, last partial batch kept, spec §4 counts", "[data]") {
+TEST_CASE("batching: 256 per batch, last partial batch kept, docs/training.md §4 counts",
+          "[data]") {
   struct Case {
     std::int64_t n, batches, last;
   };

@@ -1,4 +1,4 @@
-// Split files: the AutoDL format, regeneration of the official files (spec training.md §3, §9.1).
+// Split files: the AutoDL format, regeneration of the official files (docs/training.md §3, §9.1).
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -30,11 +30,11 @@ struct Vector {
   std::size_t size;
   std::vector<std::int64_t> first10, last5;
   std::int64_t sum;
-  std::int64_t at100, at1000;  // -1: not in the spec
-  const char* joined_md5;      // "" : not in the spec
+  std::int64_t at100, at1000;  // -1: not in docs/training.md §9.1
+  const char* joined_md5;      // "" : not in docs/training.md §9.1
 };
 
-// spec training.md §9.1
+// docs/training.md §9.1
 const std::vector<Vector>& vectors() {
   static const std::vector<Vector> v = {
       {"cifar-split",
@@ -145,8 +145,9 @@ TEST_CASE("md5 of known strings (RFC 1321 vectors)", "[data][splits]") {
         "57edf4a22be3c955ac49da2e2107b67a");
 }
 
-TEST_CASE("regenerated cifar-split and ImageNet16-120-split match spec §9.1 and the file md5",
-          "[data][splits]") {
+TEST_CASE(
+    "regenerated cifar-split and ImageNet16-120-split match docs/training.md §9.1 and the file md5",
+    "[data][splits]") {
   for (const char* name : {"cifar-split", "ImageNet16-120-split"}) {
     const SplitFile split = data::generate_official_split(name);
     for (const auto& v : vectors()) {

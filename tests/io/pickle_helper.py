@@ -12,7 +12,7 @@ Modes:
   pickle_helper.py compare [--lenient] OURS OFFICIAL [OURS OFFICIAL ...]
       loads each pair with pickle.load and checks they hold the same object: same types
       (unless --lenient: OrderedDict == dict, NumPy scalar == Python number), same key orders,
-      bit-identical floats; plus the NATS-Bench schema checks of spec section 3. Prints OK.
+      bit-identical floats; plus the NATS-Bench schema checks of docs/archive-format.md §3. Prints OK.
 
 The canonical text is the same as tests/io/io_test_util.h canon(): a value-exact, order-exact
 rendering (floats as IEEE bits, strings as UTF-8 hex).

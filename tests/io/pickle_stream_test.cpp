@@ -96,7 +96,8 @@ TEST_CASE("load_stream equals load on the official samples, any chunking", "[pic
         INFO("chunk " << chunk);
         int opens = 0;
         CHECK(load_stream(opener(payload, chunk, &opens)) == expected);
-        CHECK(opens == 1);  // GETs only read strings, globals and the dtype (spec §2.4)
+        CHECK(opens ==
+              1);  // GETs only read strings, globals and the dtype (docs/archive-format.md §2.4)
       }
       int calls_mem = 0, calls_stream = 0;
       const Value hooked = load(payload, counting_options(&calls_mem));
@@ -109,8 +110,9 @@ TEST_CASE("load_stream equals load on the official samples, any chunking", "[pic
 }
 
 TEST_CASE("load_stream equals load on a synthetic benchmark file", "[pickle][stream]") {
-  // A benchmark-like dict (spec §3.1) built from copies of a synthetic arch value: OrderedDicts,
-  // NumPy scalars (memoized globals and dtype read back by GETs), long lists, a big set.
+  // A benchmark-like dict (docs/archive-format.md §3.1) built from copies of a synthetic arch
+  // value: OrderedDicts, NumPy scalars (memoized globals and dtype read back by GETs), long lists,
+  // a big set.
   Dict arch;
   arch.ordered = true;
   for (int hp : {12, 200}) {

@@ -1,4 +1,4 @@
-// pickle::Value, load and dump on hand-made byte strings (spec archive-format.md §2).
+// pickle::Value, load and dump on hand-made byte strings (docs/archive-format.md §2).
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
@@ -353,7 +353,7 @@ TEST_CASE("pickle::load resolves the accepted globals", "[pickle]") {
     CHECK(py2[1].as_int() == 2);
   }
 
-  SECTION("the NumPy float64 scalar of spec 2.3, first and later occurrences") {
+  SECTION("the NumPy float64 scalar of docs/archive-format.md §2.3, first and later occurrences") {
     const std::string first = B({0x8c,     21,      "numpy.core.multiarray",
                                  0x94,     0x8c,    6,
                                  "scalar", 0x94,    0x93,
@@ -665,7 +665,7 @@ TEST_CASE("pickle::dump writes the Profile B pieces", "[pickle]") {
   CHECK(two == B({0x80, 4, ']', '('}) + od_global +
                    B({')', 'R', '(', 0x8c, 2, "12", 'K', 1, 'u', 'h', 2, ')', 'R', 'e', '.'}));
 
-  // NumPy float64 scalars: the exact sequence of spec 2.3, then the short form.
+  // NumPy float64 scalars: the exact sequence of docs/archive-format.md §2.3, then the short form.
   const std::string scalars =
       dump(Value::list({Value::numpy_float64(0.129306), Value::numpy_float64(1.5)}));
   const std::string expected =

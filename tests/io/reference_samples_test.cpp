@@ -1,5 +1,5 @@
 // The official sample files (read through $NATSBENCH_REFERENCE_DIR): sizes, schema and values
-// of spec archive-format.md §2.1, §3 and §5, and load -> dump -> load round trips.
+// of docs/archive-format.md §2.1, §3 and §5, and load -> dump -> load round trips.
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
@@ -80,7 +80,7 @@ TEST_CASE("official samples: decompressed sizes", "[pickle][bz2]") {
   }
 }
 
-TEST_CASE("official samples: meta files (spec 3.1, 5.1)", "[pickle]") {
+TEST_CASE("official samples: meta files (docs/archive-format.md §3.1, §5.1)", "[pickle]") {
   REQUIRE_REFERENCE_DIR();
   for (const char* space : {"tss", "sss"}) {
     INFO(space);
@@ -113,7 +113,8 @@ TEST_CASE("official samples: meta files (spec 3.1, 5.1)", "[pickle]") {
   }
 }
 
-TEST_CASE("official samples: per-architecture files (spec 3.2-3.4)", "[pickle]") {
+TEST_CASE("official samples: per-architecture files (docs/archive-format.md §3.2-§3.4)",
+          "[pickle]") {
   REQUIRE_REFERENCE_DIR();
   const Value tss = load(decompressed({"tss", "000000", 0}));
   REQUIRE(tss.as_dict().ordered);

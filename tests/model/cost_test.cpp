@@ -18,7 +18,7 @@ struct CostRow {
   int state_dict_entries;
 };
 
-// spec networks.md §6.1 (tss) and §6.2 (sss): reference get_model_infos values.
+// docs/networks.md §6.1 (tss) and §6.2 (sss): reference get_model_infos values.
 const CostRow kRows[] = {
     {"tss", 0, "cifar10", 0.129306, 15.64737, 111, 129306, 219},
     {"tss", 0, "cifar100", 0.135156, 15.65322, 111, 135156, 219},
@@ -136,7 +136,8 @@ TEST_CASE("cifar10-valid uses the cifar10 network and costs", "[model][cost]") {
   CHECK(a.param_count == b.param_count);
 }
 
-TEST_CASE("tss costs follow the closed form of spec §4.2 over the whole space", "[model][cost]") {
+TEST_CASE("tss costs follow the closed form of docs/networks.md §4.2 over the whole space",
+          "[model][cost]") {
   // Every 97th architecture (161 cells), all three input shapes.
   for (int index = 0; index < 15625; index += 97) {
     const ArchConfig arch = arch_from_index(Space::Topology, index);

@@ -1,5 +1,6 @@
-// Forward-pass test vectors of spec networks.md §6.3: deterministic integer-formula weights and
-// inputs, float64 reference values. Checked in float64 (tight) and float32 (the spec's bound).
+// Forward-pass test vectors of docs/networks.md §6.3: deterministic integer-formula weights and
+// inputs, float64 reference values. Checked in float64 (tight) and float32 (the bound of
+// docs/networks.md §6.3).
 #include <catch2/catch.hpp>
 #include <cmath>
 
@@ -269,7 +270,7 @@ void check_vector(const Vector& v, torch::Dtype dtype, double tolerance) {
   REQUIRE(features.sizes() == torch::IntArrayRef({2, v.feature_width}));
   REQUIRE(logits.sizes() == torch::IntArrayRef({2, dataset.num_classes}));
 
-  // Logit errors are measured against the largest logit, as the spec does.
+  // Logit errors are measured against the largest logit, as docs/networks.md §6.3 does.
   const double scale = logits.abs().max().item<double>();
   for (int j = 0; j < 3; ++j) {
     CHECK(std::abs(logits[0][j].item<double>() - v.logits0[j]) <= tolerance * scale);
@@ -289,7 +290,8 @@ void check_vector(const Vector& v, torch::Dtype dtype, double tolerance) {
 
 }  // namespace
 
-TEST_CASE("pattern fill reproduces the spec's sanity values", "[model][forward]") {
+TEST_CASE("pattern fill reproduces the sanity values of docs/networks.md §6.3",
+          "[model][forward]") {
   auto network = model::make_network(arch_from_index(Space::Topology, 11), 10);
   network->to(torch::kFloat64);
   fill_pattern(network);
@@ -313,6 +315,7 @@ TEST_CASE("forward vectors in float64 match the reference to print precision", "
   for (const auto& v : kVectors) check_vector(v, torch::kFloat64, 2e-7);
 }
 
-TEST_CASE("forward vectors in float32 match within the spec's tolerance", "[model][forward]") {
+TEST_CASE("forward vectors in float32 match within the tolerance of docs/networks.md §6.3",
+          "[model][forward]") {
   for (const auto& v : kVectors) check_vector(v, torch::kFloat32, 1e-4);
 }

@@ -1,4 +1,4 @@
-// BOHB's sampler (spec nas-algorithms.md §6.4): the categorical KDE as statsmodels computes it,
+// BOHB's sampler (docs/nas-algorithms.md §6.4): the categorical KDE as statsmodels computes it,
 // when models appear, and that proposals follow the good/bad density ratio.
 #include <catch2/catch.hpp>
 #include <cmath>

@@ -1,4 +1,4 @@
-// Multi-trial search (spec nas-algorithms.md §6, §8.1) on in-memory benchmarks whose accuracy
+// Multi-trial search (docs/nas-algorithms.md §6, §8.1) on in-memory benchmarks whose accuracy
 // is a known function of the architecture, so that what the algorithms find can be judged.
 // Equality with Python runs on the official API is checked in tests/cli/search_test.sh.
 #include <catch2/catch.hpp>

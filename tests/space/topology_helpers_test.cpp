@@ -13,7 +13,7 @@ Genotype tss(int index) {
 }
 }  // namespace
 
-TEST_CASE("unique strings of the spec's examples", "[space][tss][helpers]") {
+TEST_CASE("unique strings of the examples of docs/networks.md §1.6", "[space][tss][helpers]") {
   CHECK(unique_string(tss(0)) ==
         "(0)@avg_pool_3x3+(0)@avg_pool_3x3+(0)@nor_conv_1x1+(0)@nor_conv_1x1");
   CHECK(unique_string(tss(1)) ==

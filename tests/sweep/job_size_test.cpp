@@ -1,4 +1,4 @@
-// The size of re-creating each space's benchmark (spec/training.md §8) and its projection.
+// The size of re-creating each space's benchmark (docs/training.md §8) and its projection.
 #include <catch2/catch.hpp>
 
 #include "natsbench/sweep/job_size.h"
@@ -7,7 +7,7 @@
 namespace sweep = natsbench::sweep;
 using natsbench::Space;
 
-TEST_CASE("the benchmark's jobs: spec §8's runs and images", "[sweep]") {
+TEST_CASE("the benchmark's jobs: docs/training.md §8's runs and images", "[sweep]") {
   const auto tss = sweep::benchmark_jobs(Space::Topology);
   REQUIRE(tss.size() == 2);
   CHECK(tss[0].hp == "12");

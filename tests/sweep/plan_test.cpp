@@ -1,4 +1,4 @@
-// Sweep plans (spec/training.md §6.2), shards, run locks, and the manifest's SHA-256.
+// Sweep plans (docs/training.md §6.2), shards, run locks, and the manifest's SHA-256.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -69,7 +69,8 @@ TEST_CASE("plans: the released benchmark's seeds per hp, reference run order", "
 
 TEST_CASE("shards cover every run exactly once, whole (arch, seed) units, for any N", "[sweep]") {
   const std::vector<std::string> all = {"cifar10-valid", "cifar10", "cifar100", "ImageNet16-120"};
-  const auto plan = sweep::make_plan(Space::Topology, sweep::parse_range("0-40", 15625), "200", {}, all);
+  const auto plan =
+      sweep::make_plan(Space::Topology, sweep::parse_range("0-40", 15625), "200", {}, all);
   REQUIRE(plan.size() == 41 * 3 * 4);
   for (int n = 1; n <= 9; ++n) {
     std::multiset<std::tuple<int, std::uint64_t, std::string>> seen;

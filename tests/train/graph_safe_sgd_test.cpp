@@ -1,4 +1,4 @@
-// GraphSafeSgd against torch::optim::SGD (spec/training.md §5.5): the same bits with the rate on
+// GraphSafeSgd against torch::optim::SGD (docs/training.md §5.5): the same bits with the rate on
 // the host, a stated tolerance with the rate in a device tensor, and the state converted both ways.
 #include <ATen/ATen.h>
 #include <torch/torch.h>

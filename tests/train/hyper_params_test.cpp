@@ -1,4 +1,4 @@
-// Hyper-parameter sets (spec/training.md §5.1) and the learning-rate schedule (§5.6, §9.2).
+// Hyper-parameter sets (docs/training.md §5.1) and the learning-rate schedule (§5.6, §9.2).
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -35,7 +35,8 @@ std::string parse_error(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("the four benchmark sets: spec §5.1 values, identical except epochs", "[train]") {
+TEST_CASE("the four benchmark sets: docs/training.md §5.1 values, identical except epochs",
+          "[train]") {
   const std::vector<std::pair<std::string, int>> sets = {
       {"01", 1}, {"12", 12}, {"90", 90}, {"200", 200}};
   for (const auto& [name, epochs] : sets) {
@@ -103,7 +104,8 @@ TEST_CASE("a user's YAML file, and clear errors for bad ones", "[train]") {
   CHECK_THAT(parse_error("- 1\n- 2\n"), Catch::Contains("expected a mapping"));
 }
 
-TEST_CASE("learning rate per epoch equals spec §9.2 exactly, constant within an epoch", "[train]") {
+TEST_CASE("learning rate per epoch equals docs/training.md §9.2 exactly, constant within an epoch",
+          "[train]") {
   const train::HyperParams hp12 = train::load_hyper_params("12");
   const std::vector<double> table12 = {0.1,
                                        0.09829629131445342,

@@ -1,4 +1,4 @@
-// Epoch metrics of spec/training.md §5.9, including the official sample's values (§9.5).
+// Epoch metrics of docs/training.md §5.9, including the official sample's values (§9.5).
 #include <ATen/ATen.h>
 
 #include <catch2/catch.hpp>
@@ -39,11 +39,13 @@ TEST_CASE("top-k of a batch is float32(count) * float32(100 / B)", "[train]") {
     CHECK(train::batch_accuracy(c, 168) == expected);
     differs_from_double += static_cast<float>(static_cast<double>(c) * (100.0 / 168.0)) != expected;
   }
-  CHECK(differs_from_double == 16);  // spec §5.9: the double product differs for 16 counts
+  CHECK(differs_from_double ==
+        16);  // docs/training.md §5.9: the double product differs for 16 counts
   CHECK(train::batch_accuracy(100, 256) == 39.0625f);
 }
 
-TEST_CASE("epoch values reproduce the official sample file bit for bit (spec §9.5)", "[train]") {
+TEST_CASE("epoch values reproduce the official sample file bit for bit (docs/training.md §9.5)",
+          "[train]") {
   // tss arch 0, cifar10-valid, hp 12, seed 777, epoch 0: 7 043 / 25 000 correct (top-1) and
   // 20 574 (top-5); the official values hold for several splits of the counts over the batches.
   CHECK(train::combine(cifar10_valid_epoch(7043, 59), 0).top1 == 28.172000009765625);

@@ -1,4 +1,4 @@
-// The training loop (spec/training.md §5.5-§5.8), run records, checkpoints and resuming.
+// The training loop (docs/training.md §5.5-§5.8), run records, checkpoints and resuming.
 #include <ATen/ATen.h>
 #include <torch/torch.h>
 
@@ -7,9 +7,9 @@
 #include <fstream>
 
 #include "../data/data_test_util.h"
-#include "natsbench/data/registry.h"
 #include "natsbench/data/benchmark_data.h"
 #include "natsbench/data/fake_data.h"
+#include "natsbench/data/registry.h"
 #include "natsbench/model/cost.h"
 #include "natsbench/train/checkpoint.h"
 #include "natsbench/train/cuda_graph.h"
@@ -94,7 +94,7 @@ TEST_CASE("the optimizer: SGD with Nesterov momentum and weight decay on every p
   CHECK(o.weight_decay() == 0.0005);
   CHECK(o.nesterov());
 
-  // Two steps against the update rule of spec §5.5, written out.
+  // Two steps against the update rule of docs/training.md §5.5, written out.
   std::vector<at::Tensor> p0, grads;
   for (auto& p : net->parameters()) {
     p0.push_back(p.detach().clone());
@@ -243,8 +243,7 @@ TEST_CASE("a run trains with the fast path's steps and gets the plain steps' bit
 
     torch::manual_seed(spec.seed);
     model::CellNetwork net = model::make_network(spec.arch, 10);
-    const model::Cost cost =
-        model::count_cost(net, data::dataset(spec.dataset).side);
+    const model::Cost cost = model::count_cost(net, data::dataset(spec.dataset).side);
     auto sgd = train::make_optimizer(net, spec.hp);
     auto loader = data::make_train_loader(d, at::kCPU, spec.seed, spec.hp.batch_size);
     train::RunRecord plain;
@@ -465,7 +464,8 @@ TEST_CASE("learning is real: fake CIFAR-10, sss 8:8:8:8:8, one epoch, well above
   CHECK(test.top1 > 30.0);  // chance: 10 %
 }
 
-TEST_CASE("each benchmark dataset: batches per epoch, last batch, eval sets (spec §4)", "[train]") {
+TEST_CASE("each benchmark dataset: batches per epoch, last batch, eval sets (docs/training.md §4)",
+          "[train]") {
   struct Expected {
     const char* name;
     std::int64_t train, batches, last;

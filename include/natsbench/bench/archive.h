@@ -1,5 +1,5 @@
 #pragma once
-// Benchmark files on disk (spec archive-format.md §1.2, §2, §3): bz2-compressed pickles.
+// Benchmark files on disk (docs/archive-format.md §1.2, §2, §3): bz2-compressed pickles.
 //   meta.pickle.pbz2           {meta_archs, total_archs, arch2infos: None, evaluated_indexes:
 //   set()} NNNNNN.pickle.pbz2         OrderedDict hp -> ArchResults state dict <base>.pickle.pbz2
 //   {meta_archs, total_archs, arch2infos: {index: ...}, evaluated_indexes}

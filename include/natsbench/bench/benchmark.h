@@ -1,5 +1,5 @@
 #pragma once
-// The query API over a benchmark (spec archive-format.md §4), in snake_case, mirroring the
+// The query API over a benchmark (docs/archive-format.md §4), in snake_case, mirroring the
 // official `nats_bench` v1.8 API. Numbers follow §4.0 (plain left-to-right sums), so answers
 // are bit-identical to the official API under CPython <= 3.11.
 #include <functional>

@@ -1,5 +1,5 @@
 #pragma once
-// Typed query errors (spec archive-format.md §4.15). The official API raises ValueError,
+// Typed query errors (docs/archive-format.md §4.15). The official API raises ValueError,
 // KeyError or AssertionError depending on the method; natsbench raises one type per situation,
 // whatever the method, and names the argument in the message.
 #include "natsbench/util/error.h"

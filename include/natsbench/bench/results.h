@@ -1,5 +1,5 @@
 #pragma once
-// The benchmark's results model (spec archive-format.md §3): a record (ResultsCount) per
+// The benchmark's results model (docs/archive-format.md §3): a record (ResultsCount) per
 // training run and an arch result (ArchResults) per architecture and hp. Compact on purpose:
 // the whole topology benchmark holds ~280 million numbers, so series keep their values in
 // plain double arrays, epoch keys implicit when they are 0..n-1, and constant series (the
@@ -74,7 +74,7 @@ struct ConfigValue {
 };
 using ArchConfigDict = std::vector<std::pair<std::string, ConfigValue>>;
 
-// One training run (ResultsCount state dict, spec §3.4).
+// One training run (ResultsCount state dict, docs/archive-format.md §3.4).
 struct Record {
   std::string name;  // dataset key
   EpochSeries train_acc1es;
@@ -94,7 +94,7 @@ struct Record {
   bool operator==(const Record& other) const;
 };
 
-// All runs of one architecture for one hp (ArchResults state dict, spec §3.3).
+// All runs of one architecture for one hp (ArchResults state dict, docs/archive-format.md §3.3).
 struct ArchResult {
   int arch_index = -1;
   std::string arch_str;

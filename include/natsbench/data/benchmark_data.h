@@ -1,5 +1,5 @@
 #pragma once
-// A benchmark dataset in memory (spec/training.md §4): its training set and its named evaluation
+// A benchmark dataset in memory (docs/training.md §4): its training set and its named evaluation
 // sets in the reference's evaluation order, cut from a source as its row in registry.h says, plus
 // what the transforms need (normalisation, padding).
 #include <array>

@@ -1,5 +1,5 @@
 #pragma once
-// Dataset files (spec/training.md §1): CIFAR-10/100 in the python-pickle or the binary layout,
+// Dataset files (docs/training.md §1): CIFAR-10/100 in the python-pickle or the binary layout,
 // ImageNet16 (the 120-class subset), each read once into memory as a uint8 NCHW tensor plus
 // int64 labels; md5 checksums of the official files. All under one root, the reference's
 // $TORCH_HOME/cifar.python:
@@ -43,7 +43,7 @@ struct SourceData {
 
 struct ReadOptions {
   bool verify = false;         // md5 of every official file; a mismatch becomes a warning
-  int imagenet_classes = 120;  // keep labels 1..this (spec §1.6)
+  int imagenet_classes = 120;  // keep labels 1..this (docs/training.md §1.6)
 };
 
 // Reads a source from ROOT (python layout preferred, binary layout as fallback for CIFAR).

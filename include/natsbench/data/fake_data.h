@@ -1,5 +1,5 @@
 #pragma once
-// Fake datasets in the exact official on-disk layouts (spec/training.md §1), for tests, demos and
+// Fake datasets in the exact official on-disk layouts (docs/training.md §1), for tests, demos and
 // benchmarks without the real files: images of each class share a class-dependent pattern
 // (colour + stripes of a class-specific period and orientation) plus noise, so a network can
 // learn them. Deterministic for a given seed.

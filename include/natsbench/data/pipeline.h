@@ -1,5 +1,5 @@
 #pragma once
-// The data pipeline (spec/training.md §2, §5.4), as composable layers in the flashlight style:
+// The data pipeline (docs/training.md §2, §5.4), as composable layers in the flashlight style:
 // a batch source has size() (batches per epoch) and get(i); shuffling and batching live in
 // TensorBatches, augmentation and normalisation are transforms applied by MapBatches. Every
 // operation is a batched tensor op on the data's device (CPU or CUDA): no per-image loop and no

@@ -77,9 +77,9 @@ struct InfoGroup {
 
 // What the search algorithms use a dataset for.
 struct SearchInfo {
-  SetRef valid, test;           // the reported accuracies (docs/nas-algorithms.md §9.2)
-  SetRecipe weight_split;       // weight-sharing: the images the supernet weights train on
-  SetRecipe arch_split;         // ... and the images the architecture is chosen on (§2.1)
+  SetRef valid, test;             // the reported accuracies (docs/nas-algorithms.md §9.2)
+  SetRecipe weight_split;         // weight-sharing: the images the supernet weights train on
+  SetRecipe arch_split;           // ... and the images the architecture is chosen on (§2.1)
   double tss_budget, sss_budget;  // multi-trial: simulated seconds per run (§6)
 };
 
@@ -101,7 +101,7 @@ struct DatasetInfo {
   std::vector<EvalSetInfo> eval_sets;  // evaluation order
   // How get_more_info groups the eval sets, in the order the official API tries them.
   std::vector<InfoGroup> info_groups;
-  std::string_view info_comment;  // get_more_info's "comment" ("{hp}" = the hp); empty = none
+  std::string_view info_comment;     // get_more_info's "comment" ("{hp}" = the hp); empty = none
   std::optional<SearchInfo> search;  // absent: the paper does not search on this dataset
   std::vector<SeedPreset> seeds;     // absent (space, hp): seed 777
 };
@@ -123,8 +123,7 @@ std::string_view info_group_of(const SetRef& ref);
 const DatasetInfo& searchable_dataset(std::string_view name, std::string_view what);
 
 // The seeds of the released benchmark for (space, hp, dataset) (docs/training.md §0, §5.1).
-std::vector<std::uint64_t> preset_seeds(Space space, std::string_view hp,
-                                        std::string_view dataset);
+std::vector<std::uint64_t> preset_seeds(Space space, std::string_view hp, std::string_view dataset);
 
 const std::vector<SourceInfo>& sources();
 const SourceInfo& source_info(Source source);

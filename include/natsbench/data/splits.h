@@ -1,5 +1,5 @@
 #pragma once
-// Split files (spec/training.md §3): the AutoDL ".config" format, the four official split files,
+// Split files (docs/training.md §3): the AutoDL ".config" format, the four official split files,
 // and regeneration of the two that come from a seeded CPython shuffle. No LibTorch.
 //
 // Format (§3.1): a JSON object whose values are [type, value] pairs; type is "str", "int",

@@ -2,16 +2,17 @@
 // Python pickle: a small value type, a reader (protocols 0-5) and a writer (protocol 4).
 //
 // The reader accepts what the official NATS-Bench files and CPython protocol 0-5 writers produce
-// for plain data (spec/archive-format.md §2.2-§2.5): None, bool, int, float, str, bytes,
+// for plain data (docs/archive-format.md §2.2-§2.5): None, bool, int, float, str, bytes,
 // bytearray, list, tuple, dict, set, frozenset, collections.OrderedDict, NumPy scalars, dtypes
 // and arrays. Any other class, and every malformed input, raises natsbench::Error with a message
 // that says what went wrong and at which byte offset. It never reads past the input, and no
 // length field can make it allocate more than the input size justifies.
 //
-// The writer (dump) emits protocol 4 without frames. Plain values are written as in spec §2.6
-// Profile A (no memo); a Dict flagged `ordered` is written as collections.OrderedDict and a
-// NumpyScalar as the exact numpy.core.multiarray.scalar sequence of §2.3 (Profile B pieces).
-// DumpOptions::profile = Profile::Minimal turns those into plain dicts / Python numbers instead.
+// The writer (dump) emits protocol 4 without frames. Plain values are written as in
+// docs/archive-format.md §2.6 Profile A (no memo); a Dict flagged `ordered` is written as
+// collections.OrderedDict and a NumpyScalar as the exact numpy.core.multiarray.scalar sequence of
+// §2.3 (Profile B pieces). DumpOptions::profile = Profile::Minimal turns those into plain dicts /
+// Python numbers instead.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -59,8 +60,8 @@ namespace detail {
 struct Node;
 }
 
-// The classes and functions a pickle may reference (spec §2.5). Aliases are resolved on load:
-// numpy._core.* -> numpy.core.*, __builtin__ -> builtins.
+// The classes and functions a pickle may reference (docs/archive-format.md §2.5). Aliases are
+// resolved on load: numpy._core.* -> numpy.core.*, __builtin__ -> builtins.
 enum class GlobalId : std::uint8_t {
   OrderedDict,       // collections.OrderedDict
   NumpyScalar,       // numpy.core.multiarray.scalar
@@ -388,7 +389,7 @@ enum class Profile {
 
 struct DumpOptions {
   Profile profile = Profile::AsIs;
-  // Protocol 2 as Python 2's cPickle wrote it (the official CIFAR files, spec training.md §1.4):
+  // Protocol 2 as Python 2's cPickle wrote it (the official CIFAR files, docs/training.md §1.4):
   // bytes as SHORT_BINSTRING/BINSTRING (Python 2 `str`, so Python 3 loads them with
   // encoding="latin1" as str), str as BINUNICODE, GLOBAL and BINPUT memo. Sets are refused.
   bool python2 = false;

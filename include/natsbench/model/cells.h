@@ -1,5 +1,5 @@
 #pragma once
-// InferCell: one cell of a fixed genotype (spec networks.md §2.3).
+// InferCell: one cell of a fixed genotype (docs/networks.md §2.3).
 #include <vector>
 
 #include <torch/nn/module.h>

@@ -1,5 +1,5 @@
 #pragma once
-// Cost metrics counted on a built network the way the reference did (spec networks.md §4.1):
+// Cost metrics counted on a built network the way the reference did (docs/networks.md §4.1):
 // FLOPs = multiply-accumulates of every executed Conv2d and Linear (bias counted for Linear),
 // params = elements of every parameter; both in decimal millions.
 #include <cstdint>
@@ -28,7 +28,7 @@ Cost count_cost(CellNetwork& network, int image_size);
 // Seconds per forward pass of a batch of `batch_size` random images on `device`: eval mode, no
 // grad, synchronised, after `warmup` untimed passes; the median of `repeats` timed passes.
 // The network is moved to `device`. (The official tss latencies came from a different
-// procedure on 2020 hardware and are not reproducible: spec networks.md §4.5.)
+// procedure on 2020 hardware and are not reproducible: docs/networks.md §4.5.)
 double measure_latency(CellNetwork& network, int image_size, const c10::Device& device,
                        int batch_size = 256, int repeats = 5, int warmup = 2);
 

@@ -3,7 +3,7 @@
 // blocks between stages, BN + ReLU, global average pooling and a linear classifier.
 //   tss (TinyNetwork, C = 16, N = 5): widths [16]*5 + [32] + [32]*5 + [64] + [64]*5
 //   sss (DynamicShapeTinyNet, N = 1): widths c0..c4, the fixed genotype
-// forward returns (features [B, C_last], logits [B, num_classes]) (spec networks.md §2, §3.2).
+// forward returns (features [B, C_last], logits [B, num_classes]) (docs/networks.md §2, §3.2).
 #include <tuple>
 #include <vector>
 
@@ -26,7 +26,7 @@ struct NetworkShape {
   int stem_channels = 0;
 };
 
-// Widths of the benchmark network for a candidate (spec §2.1, §3.2).
+// Widths of the benchmark network for a candidate (docs/networks.md §2.1, §3.2).
 NetworkShape network_shape(const ArchConfig& arch);
 
 class CellNetworkImpl : public torch::nn::Module {
@@ -46,7 +46,7 @@ TORCH_MODULE(CellNetwork);
 
 // The benchmark network of a candidate, built on the CPU with the default initialisation.
 // Modules are constructed in the reference order, so after torch::manual_seed(s) the weights
-// equal the reference model's on the same ATen version (spec §5).
+// equal the reference model's on the same ATen version (docs/networks.md §5).
 CellNetwork make_network(const ArchConfig& arch, int num_classes);
 
 }  // namespace natsbench::model

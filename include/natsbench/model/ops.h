@@ -1,5 +1,5 @@
 #pragma once
-// The candidate operations and blocks of the NATS-Bench networks (spec networks.md §2.2, §3.2).
+// The candidate operations and blocks of the NATS-Bench networks (docs/networks.md §2.2, §3.2).
 // Submodule names reproduce the reference state-dict keys (§2.4).
 #include <torch/nn/module.h>
 #include <torch/nn/modules/activation.h>

@@ -1,5 +1,5 @@
 #pragma once
-// State dicts in the reference order and naming (spec networks.md §2.4): depth-first, each
+// State dicts in the reference order and naming (docs/networks.md §2.4): depth-first, each
 // module's parameters, then its buffers, then its children. Files are torch.load-compatible
 // (torch::pickle_save of a str -> Tensor dict), so weights move to and from Python.
 #include <string>

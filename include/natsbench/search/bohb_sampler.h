@@ -1,6 +1,6 @@
 #pragma once
 // The random parts of the multi-trial searches that the reference drove with torch's or numpy's
-// generator (REINFORCE's policy, BOHB's configuration sampler; spec nas-algorithms.md §6.3-6.4).
+// generator (REINFORCE's policy, BOHB's configuration sampler; docs/nas-algorithms.md §6.3-6.4).
 #include <cstdint>
 #include <map>
 #include <random>

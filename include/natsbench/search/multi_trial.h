@@ -1,5 +1,5 @@
 #pragma once
-// Multi-trial NAS on a tabular benchmark (spec nas-algorithms.md §6, §8.1, §9): what a run is
+// Multi-trial NAS on a tabular benchmark (docs/nas-algorithms.md §6, §8.1, §9): what a run is
 // given, what it records, and how it is scored. The algorithms (random search, regularized
 // evolution (REA), REINFORCE and BOHB, each charging the simulated training time of every
 // candidate it evaluates, Benchmark::simulate_train_eval, against a time budget) are behind the

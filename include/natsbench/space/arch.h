@@ -17,7 +17,7 @@ std::string_view space_name(Space space);
 Space parse_space(std::string_view name);
 int space_size(Space space);
 
-// The cell every sss network uses: tss index 9930 (spec §3.2).
+// The cell every sss network uses: tss index 9930 (docs/networks.md §3.2).
 inline constexpr std::string_view kSizeSpaceGenotype =
     "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~"
     "2|";
@@ -34,8 +34,8 @@ ArchConfig arch_from_index(Space space, int index);
 // A benchmark architecture: a non-negative decimal index or the exact canonical string.
 // Throws ArgError naming the text and what was expected.
 ArchConfig lookup_arch(Space space, std::string_view index_or_arch);
-// Any architecture the network builder accepts (spec §1.3 general grammar; sss: 3N+2 widths).
-// index is set when the text is exactly a benchmark string.
+// Any architecture the network builder accepts (docs/networks.md §1.3 general grammar; sss: 3N+2
+// widths). index is set when the text is exactly a benchmark string.
 ArchConfig parse_arch(Space space, std::string_view arch);
 
 // Parses a non-negative decimal index; `what` names the argument in the error.

@@ -1,6 +1,6 @@
 #pragma once
 // The size search space (sss): 5 channel counts from {8, 16, ..., 64}, 32,768 configurations,
-// indexed without shuffle, c0 most significant (spec networks.md §3.1).
+// indexed without shuffle, c0 most significant (docs/networks.md §3.1).
 #include <string>
 #include <string_view>
 #include <vector>

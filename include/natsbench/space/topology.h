@@ -1,6 +1,6 @@
 #pragma once
 // The topology search space (tss): 5 ops on the 6 edges of a 4-node cell, 15,625 cells,
-// indexed in the official NATS-Bench / NAS-Bench-201 order (spec networks.md §1).
+// indexed in the official NATS-Bench / NAS-Bench-201 order (docs/networks.md §1).
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -11,7 +11,7 @@
 
 namespace natsbench {
 
-// Op indexes follow the normative list NAS_BENCH_201 (spec §1.1).
+// Op indexes follow the normative list NAS_BENCH_201 (docs/networks.md §1.1).
 enum class Op : std::uint8_t { None = 0, SkipConnect, NorConv1x1, NorConv3x3, AvgPool3x3 };
 inline constexpr int kNumOps = 5;
 
@@ -31,8 +31,8 @@ struct Genotype {
   bool operator==(const Genotype& other) const { return nodes == other.nodes; }
 };
 
-// Parses the general grammar the network builder accepts (spec §1.3): groups split on '+',
-// pieces split on '|' with empty pieces dropped, each piece "op~src". Rejects unknown ops,
+// Parses the general grammar the network builder accepts (docs/networks.md §1.3): groups split on
+// '+', pieces split on '|' with empty pieces dropped, each piece "op~src". Rejects unknown ops,
 // sources outside 0..g-1, and groups without edges. Throws ArgError.
 Genotype parse_topology(std::string_view text);
 
@@ -64,7 +64,7 @@ class TopologySpace {
   int require_index(std::string_view arch) const;
   Genotype genotype(int index) const;
 
-  // The gen_all enumeration position of official index i (spec §1.4, step 1).
+  // The gen_all enumeration position of official index i (docs/networks.md §1.4, step 1).
   int enumeration_code(int index) const { return code_of_index_.at(check(index)); }
 
  private:

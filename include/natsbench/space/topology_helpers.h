@@ -1,5 +1,5 @@
 #pragma once
-// The official API's topology helpers (spec archive-format.md §4.14, networks.md §1.5-1.6).
+// The official API's topology helpers (docs/archive-format.md §4.14, docs/networks.md §1.5-1.6).
 #include <array>
 #include <optional>
 #include <string>

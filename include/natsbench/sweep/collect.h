@@ -1,5 +1,5 @@
 #pragma once
-// Collect: run records -> the benchmark's own files (spec archive-format.md §3, §6.4), in both
+// Collect: run records -> the benchmark's own files (docs/archive-format.md §3, §6.4), in both
 // forms the official API reads: the simple archive (meta + one file per evaluated architecture) and
 // the single benchmark file named NATS-<space>-v1_0-<last 5 hex of its md5>.pickle.pbz2, plus a
 // sha256 manifest. Partial sweeps are valid benchmarks; `check` lists what is missing or wrong.
@@ -45,7 +45,7 @@ Gathered gather(const CollectOptions& options);
 
 nlohmann::json problems_json(const std::vector<Problem>& problems);
 
-// The official record of a run record (spec archive-format.md §3.4).
+// The official record of a run record (docs/archive-format.md §3.4).
 bench::Record to_bench_record(const train::RunRecord& record);
 
 struct Written {

@@ -1,5 +1,5 @@
 #pragma once
-// The size of re-creating a space's released benchmark (spec/training.md §8): per hp set, the
+// The size of re-creating a space's released benchmark (docs/training.md §8): per hp set, the
 // runs (architecture x dataset x seed, with the seeds the released benchmark has) and the
 // training and evaluated images over all their epochs, and what a measured speed makes of it.
 #include <cstdint>

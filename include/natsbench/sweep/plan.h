@@ -1,5 +1,5 @@
 #pragma once
-// Sweep plans (spec/training.md §6.2): architecture ranges in the reference's syntax, the seeds
+// Sweep plans (docs/training.md §6.2): architecture ranges in the reference's syntax, the seeds
 // each hp used per space, and a deterministic partition of the plan into shards (Slurm array tasks,
 // one worker per GPU).
 #include <cstdint>

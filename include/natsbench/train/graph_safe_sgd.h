@@ -1,5 +1,5 @@
 #pragma once
-// SGD with momentum, dampening, Nesterov and weight decay (spec/training.md §5.5) as tensor ops
+// SGD with momentum, dampening, Nesterov and weight decay (docs/training.md §5.5) as tensor ops
 // that a CUDA graph can capture: the same ops, in the same order and with the same scalar
 // arguments, as torch::optim::SGD::step() of LibTorch 1.13 and 2.x, so that on the CPU the two
 // produce the same bits. What torch::optim::SGD does that a graph cannot replay:
@@ -34,7 +34,7 @@ enum class LrSource { Host, Device };
 
 class GraphSafeSgd {
  public:
-  // Optimises every tensor of `params` (spec §5.5: all parameters, no exclusions).
+  // Optimises every tensor of `params` (docs/training.md §5.5: all parameters, no exclusions).
   GraphSafeSgd(std::vector<at::Tensor> params, const HyperParams& hp, const c10::Device& device,
                LrSource lr_source);
 

@@ -1,5 +1,5 @@
 #pragma once
-// Hyper-parameter sets (spec/training.md §5.1, §5.5, §5.6): the four benchmark sets 01, 12, 90 and
+// Hyper-parameter sets (docs/training.md §5.1, §5.5, §5.6): the four benchmark sets 01, 12, 90 and
 // 200 ship as configs/hyper-opts/<name>E.yaml and are also compiled in, so `--hp 12` works from
 // any directory; a user's own YAML file is read from its path.
 #include <cstdint>
@@ -22,7 +22,7 @@ struct HyperParams {
   double eta_min = 0.0;
   int warmup = 0;
 
-  // Epochs actually run: the reference trains epochs + warmup (spec §5.6).
+  // Epochs actually run: the reference trains epochs + warmup (docs/training.md §5.6).
   int total_epochs() const { return epochs + warmup; }
   bool operator==(const HyperParams& other) const;
   bool operator!=(const HyperParams& other) const { return !(*this == other); }
@@ -38,8 +38,8 @@ HyperParams load_hyper_params(std::string_view name_or_path);
 std::vector<std::string> benchmark_hyper_param_names();
 
 // The learning rate the reference applies at iteration `iter` of `iters` of epoch `epoch`
-// (spec §5.6): cosine per epoch after a linear warm-up that moves per iteration. With warmup = 0
-// it is constant within an epoch: 0.05 * (1 + cos(pi * e / E)) for the benchmark sets.
+// (docs/training.md §5.6): cosine per epoch after a linear warm-up that moves per iteration. With
+// warmup = 0 it is constant within an epoch: 0.05 * (1 + cos(pi * e / E)) for the benchmark sets.
 double learning_rate(const HyperParams& hp, int epoch, std::int64_t iter = 0,
                      std::int64_t iters = 1);
 

@@ -1,5 +1,5 @@
 #pragma once
-// Epoch metrics exactly as spec/training.md §5.9, combined on the host in double from per-batch
+// Epoch metrics exactly as docs/training.md §5.9, combined on the host in double from per-batch
 // values (top-k of a batch = float32(count) * float32(100 / B), epoch value = the
 // sample-weighted mean of the batch values). Torch-free: records and collect use these structs;
 // the device side that gathers the batch values is metric_accumulator.h.

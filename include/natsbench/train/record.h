@@ -1,6 +1,6 @@
 #pragma once
 // The run record: one self-describing JSON document per (space, arch, hp, seed, dataset), written
-// atomically. Per-dataset field names follow the reference's raw result file (spec/training.md
+// atomically. Per-dataset field names follow the reference's raw result file (docs/training.md
 // §5.11): train_losses/train_acc1es/train_acc5es/train_times/learning_rates are lists indexed by
 // epoch, valid_* map "<eval set>@<epoch>" to a value, flop/param in millions.
 #include <cstdint>
@@ -44,7 +44,7 @@ struct RunRecord {
   std::int64_t train_images = 0;
   std::vector<std::pair<std::string, std::int64_t>> eval_images;
   std::int64_t train_batches = 0;  // per epoch, after --max-batches
-  double flop = 0, param = 0;      // millions (spec §5.3)
+  double flop = 0, param = 0;      // millions (docs/training.md §5.3)
   std::optional<double> latency;   // seconds per batch of 256, measured after training
   std::vector<EpochRecord> epochs;
   nlohmann::json environment;

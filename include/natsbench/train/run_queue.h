@@ -50,15 +50,15 @@ struct RunQueueHooks {
 };
 
 struct RunQueueOptions {
-  std::string out;                  // the runs' files: run_paths(out, spec)
-  int concurrent = 1;               // runs trained at once
-  nlohmann::json environment;       // of every record; "data" and "concurrent_runs" are added
+  std::string out;             // the runs' files: run_paths(out, spec)
+  int concurrent = 1;          // runs trained at once
+  nlohmann::json environment;  // of every record; "data" and "concurrent_runs" are added
   bool save_weights = false, cuda_graphs = true;
 };
 
 // Trains `runs` in order. Returns false when a stop signal ended it early (the runs in training
 // wrote their checkpoints).
-bool run_queue(const std::vector<RunSpec>& runs, const RunQueueOptions& options,
-               DatasetCache& data, const c10::Device& device, const RunQueueHooks& hooks);
+bool run_queue(const std::vector<RunSpec>& runs, const RunQueueOptions& options, DatasetCache& data,
+               const c10::Device& device, const RunQueueHooks& hooks);
 
 }  // namespace natsbench::train

@@ -1,5 +1,5 @@
 #pragma once
-// One benchmark run (spec/training.md §5): a candidate trained on one benchmark dataset for a
+// One benchmark run (docs/training.md §5): a candidate trained on one benchmark dataset for a
 // hyper-parameter set and a seed, evaluated on every eval set after every epoch, checkpointed
 // after every epoch, resumed from its checkpoint, and summarised in a run record.
 //
@@ -23,7 +23,7 @@
 
 namespace natsbench::train {
 
-// SGD over every parameter (spec §5.5: weight decay on all of them, no exclusions).
+// SGD over every parameter (docs/training.md §5.5: weight decay on all of them, no exclusions).
 std::unique_ptr<torch::optim::SGD> make_optimizer(model::CellNetwork& net, const HyperParams& hp);
 
 // The plain, eager steps with torch::optim::SGD: what the fast path is tested against, and
@@ -41,8 +41,8 @@ std::int64_t train_batches(model::CellNetwork& net, torch::optim::SGD& optimizer
 EpochMetrics evaluate(model::CellNetwork& net, data::BatchSource& loader, const c10::Device& device,
                       std::int64_t batches);
 
-// cuDNN flags of spec §5.10 (deterministic, no autotuning, fp32 without TF32) or the fast ones
-// (autotuning, TF32 in cuDNN and cuBLAS).
+// cuDNN flags of docs/training.md §5.10 (deterministic, no autotuning, fp32 without TF32) or the
+// fast ones (autotuning, TF32 in cuDNN and cuBLAS).
 void set_deterministic(bool deterministic);
 
 struct Progress {

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Regenerates official_api.json from the test vectors of spec archive-format.md §5.
+"""Regenerates official_api.json from the test vectors of docs/archive-format.md §5.
 
 The numbers are the official API's answers on the official sample files (CPython 3.11);
-this script only reshapes the spec's listing into JSON for the C++ tests:
-    python3 tests/bench/vectors/extract_from_spec.py ../shared/spec/archive-format.md \
+this script only reshapes that listing into JSON for the C++ tests:
+    python3 tests/bench/vectors/extract_from_spec.py docs/archive-format.md \
         > tests/bench/vectors/official_api.json
 """
 import json
@@ -85,7 +85,7 @@ for line in part.splitlines():
         find_best.append({"space": space, "hp": m[5], "dataset": m[1], "metric": m[2],
                           m[3]: float(m[4]), "index": int(m[6]), "accuracy": float(m[7])})
 
-json.dump({"source": "spec archive-format.md §5 (official nats_bench v1.8, CPython 3.11)",
+json.dump({"source": "docs/archive-format.md §5 (official nats_bench v1.8, CPython 3.11)",
            "queries": queries, "simulate": simulate, "find_best": find_best,
            "statistics": statistics}, sys.stdout, indent=1)
 print()

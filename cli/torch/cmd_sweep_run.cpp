@@ -7,7 +7,6 @@
 #include <iostream>
 
 #include "cli_common.h"
-#include "commands.h"
 #include "cmd_sweep.h"
 #include "natsbench/model/device.h"
 #include "natsbench/sweep/sweep.h"

@@ -24,7 +24,6 @@
 #include <sstream>
 
 #include "cli_common.h"
-#include "commands.h"
 #include "natsbench/data/benchmark_data.h"
 #include "natsbench/model/cost.h"
 #include "natsbench/model/device.h"
@@ -220,8 +219,8 @@ void log_data_warnings(const data::BenchmarkData& d) {
 
 Action add_train_command(CLI::App& app) {
   struct Options {
-    std::string space, arch, datasets = all_datasets(), hp = "12",
-                             seeds = "777", data_root, splits, out, device = "cpu";
+    std::string space, arch, datasets = all_datasets(), hp = "12", seeds = "777", data_root, splits,
+                             out, device = "cpu";
     std::int64_t max_batches = 0;
     int threads = 0, concurrent = 1;
     bool save_weights = false, fast = false, json = false, no_graph = false;
@@ -280,8 +279,8 @@ Action add_train_command(CLI::App& app) {
       bool all_done = true;
       for (const auto seed : seeds) {
         plan.push_back({arch, hp, seed, dataset, o->max_batches, !o->fast});
-        all_done = all_done && train::finished_record(plan.back(),
-                                                      train::run_paths(o->out, plan.back()));
+        all_done =
+            all_done && train::finished_record(plan.back(), train::run_paths(o->out, plan.back()));
       }
       if (!all_done) data.get(dataset);
     }

@@ -4,7 +4,6 @@
 #include <torch/torch.h>
 
 #include "cli_common.h"
-#include "commands.h"
 #include "natsbench/data/registry.h"
 #include "natsbench/model/network.h"
 #include "natsbench/model/state_dict.h"
@@ -23,9 +22,7 @@ Action add_weights_command(CLI::App& app) {
       "Write the initial weights of a candidate after torch::manual_seed(seed), as a "
       "torch.load-compatible state dict with the reference key names");
   options->candidate.add_to(*cmd);
-  cmd->add_option("--dataset", options->dataset,
-                  data::dataset_names())
-      ->required();
+  cmd->add_option("--dataset", options->dataset, data::dataset_names())->required();
   cmd->add_option("--seed", options->seed, "Seed given to torch::manual_seed")->required();
   cmd->add_option("--out", options->out, "Output file (written atomically)")->required();
   return [options]() {

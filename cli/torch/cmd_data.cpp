@@ -12,11 +12,10 @@
 #include <optional>
 
 #include "cli_common.h"
-#include "commands.h"
-#include "natsbench/data/registry.h"
 #include "natsbench/data/benchmark_data.h"
 #include "natsbench/data/fake_data.h"
 #include "natsbench/data/pipeline.h"
+#include "natsbench/data/registry.h"
 #include "natsbench/model/device.h"
 #include "natsbench/train/environment.h"
 
@@ -37,8 +36,7 @@ Action add_dataset_command(CLI::App& app) {
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("dataset", "Load a benchmark dataset and print its sets as JSON");
-  cmd->add_option("--name", o->name, data::dataset_names())
-      ->required();
+  cmd->add_option("--name", o->name, data::dataset_names())->required();
   cmd->add_option("--root", o->root, "Dataset root (the reference's $TORCH_HOME/cifar.python)")
       ->required();
   cmd->add_option("--splits", o->splits,
@@ -161,8 +159,7 @@ Action add_bench_data_command(CLI::App& bench) {
   auto o = std::make_shared<Options>();
   auto* cmd = bench.add_subcommand(
       "data", "Load time and augmented images/s of a benchmark dataset's pipeline");
-  cmd->add_option("--dataset", o->dataset, data::dataset_names())
-      ->required();
+  cmd->add_option("--dataset", o->dataset, data::dataset_names())->required();
   cmd->add_option("--root", o->root, "Dataset root")->required();
   cmd->add_option("--splits", o->splits, "Directory of the split files");
   cmd->add_option("--device", o->device, "cpu, cuda or cuda:N")->capture_default_str();

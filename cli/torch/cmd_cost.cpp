@@ -2,7 +2,6 @@
 #include <memory>
 
 #include "cli_common.h"
-#include "commands.h"
 #include "natsbench/data/registry.h"
 #include "natsbench/model/cost.h"
 #include "natsbench/model/device.h"
@@ -19,9 +18,7 @@ Action add_cost_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "cost", "FLOPs and params (millions) counted on the built network; optional latency");
   options->candidate.add_to(*cmd);
-  cmd->add_option("--dataset", options->dataset,
-                  data::dataset_names())
-      ->required();
+  cmd->add_option("--dataset", options->dataset, data::dataset_names())->required();
   cmd->add_flag("--latency", options->latency,
                 "Also measure seconds per forward pass of batch 256 (median, eval, no grad)");
   cmd->add_option("--device", options->device, "Device for --latency: cpu, cuda or cuda:N")
