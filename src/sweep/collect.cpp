@@ -9,6 +9,7 @@
 
 #include "natsbench/bench/archive.h"
 #include "natsbench/data/registry.h"
+#include "natsbench/sweep/collect_steps.h"
 #include "natsbench/sweep/plan.h"
 #include "natsbench/sweep/plan_file.h"
 #include "natsbench/util/atomic_file.h"
@@ -56,33 +57,6 @@ std::string seed_text(std::uint64_t seed) {
   char text[32];
   std::snprintf(text, sizeof text, "%04llu", static_cast<unsigned long long>(seed));
   return text;
-}
-
-// The sanity rules of a usable record; empty when it passes.
-std::string sanity(const train::RunRecord& r) {
-  if (r.status == "failed") return "";
-  if (r.status != "complete") return "status '" + r.status + "'";
-  if (static_cast<int>(r.epochs.size()) != r.spec.hp.total_epochs())
-    return std::to_string(r.epochs.size()) + " of " + std::to_string(r.spec.hp.total_epochs()) +
-           " epochs";
-  const data::DatasetInfo& info = data::dataset(r.spec.dataset);
-  if (r.eval_images.size() != info.eval_sets.size()) return "eval sets differ from the dataset's";
-  for (std::size_t k = 0; k < r.eval_images.size(); ++k)
-    if (r.eval_images[k].first != info.eval_sets[k].name)
-      return "eval sets differ from the dataset's";
-  const auto bad = [](double acc) { return !(acc >= 0 && acc <= 100); };
-  for (std::size_t e = 0; e < r.epochs.size(); ++e) {
-    const auto& ep = r.epochs[e];
-    const std::string at = " in epoch " + std::to_string(e);
-    if (bad(ep.train.top1) || bad(ep.train.top5)) return "training accuracy outside [0, 100]" + at;
-    if (!std::isfinite(ep.train.loss)) return "non-finite training loss" + at;
-    for (const auto& [name, m] : ep.eval) {
-      if (bad(m.top1) || bad(m.top5)) return name + " accuracy outside [0, 100]" + at;
-      if (!std::isfinite(m.loss)) return name + " loss not finite" + at;
-    }
-  }
-  if (!(r.flop > 0) || !(r.param > 0)) return "flop/param not positive";
-  return "";
 }
 
 std::shared_ptr<const bench::ArchConfigDict> arch_config_of(const train::RunRecord& r) {
@@ -154,126 +128,106 @@ bench::Record to_bench_record(const train::RunRecord& r) {
   return b;
 }
 
-Gathered gather(const CollectOptions& o) {
-  Gathered g;
-  const std::string space(space_name(o.space));
-  const auto wanted = [&](const std::string& hp) {
-    return o.hps.empty() || std::find(o.hps.begin(), o.hps.end(), hp) != o.hps.end();
-  };
-  // (hp, arch, seed, dataset) -> record, with the file it came from.
-  using Key = std::tuple<std::string, int, std::uint64_t, std::string>;
-  std::map<Key, std::pair<train::RunRecord, std::string>> records;
-  std::map<std::string, std::pair<nlohmann::json, std::string>> hp_of;     // hp -> (params, file)
-  std::map<std::string, std::pair<nlohmann::json, std::string>> sizes_of;  // hp/dataset -> sizes
-  std::set<Key> finished;
-  const auto problem = [&](std::string kind, const std::string& file, std::string detail,
-                           const Key* key = nullptr) {
-    Problem p;
-    p.kind = std::move(kind);
-    p.file = file;
-    p.detail = std::move(detail);
-    if (key) std::tie(p.hp, p.arch, p.seed, p.dataset) = *key;
-    g.problems.push_back(std::move(p));
-  };
+std::vector<std::pair<std::string, std::string>> find_record_files(
+    const std::string& dir, Space space, const std::vector<std::string>& hps) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const fs::path root = fs::path(dir) / std::string(space_name(space));
+  if (!fs::is_directory(root)) return out;
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::recursive_directory_iterator(root))
+    if (entry.is_regular_file() && entry.path().extension() == ".json")
+      files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  for (const auto& path : files) {
+    // OUT/<space>/hp-<hp>/arch-<index>/<run>.json
+    const std::string hp_dir = path.parent_path().parent_path().filename().string();
+    if (hp_dir.rfind("hp-", 0) != 0) continue;
+    const std::string hp = hp_dir.substr(3);
+    if (!hps.empty() && std::find(hps.begin(), hps.end(), hp) == hps.end()) continue;
+    out.emplace_back(path.string(), hp);
+  }
+  return out;
+}
 
-  std::set<Key> planned;
-  bool have_plans = false;
-  for (const auto& dir : o.runs_dirs) {
-    if (!fs::is_directory(dir)) throw ArgError("--runs " + dir + ": no such directory");
-    for (const PlanFile& plan : read_plan_files(dir)) {
-      if (space_name(plan.space) != space || !wanted(plan.hp.name)) continue;
-      have_plans = true;
-      for (const PlannedRun& r : plan.runs)
-        planned.insert({plan.hp.name, r.arch_index, r.seed, r.dataset});
-    }
-    const fs::path root = fs::path(dir) / space;
-    if (!fs::is_directory(root)) continue;
-    std::vector<fs::path> files;
-    for (const auto& entry : fs::recursive_directory_iterator(root))
-      if (entry.is_regular_file() && entry.path().extension() == ".json")
-        files.push_back(entry.path());
-    std::sort(files.begin(), files.end());
-    for (const auto& path : files) {
-      const std::string file = path.string();
-      // OUT/<space>/hp-<hp>/arch-<index>/<run>.json
-      const std::string hp_dir = path.parent_path().parent_path().filename().string();
-      if (hp_dir.rfind("hp-", 0) != 0) continue;
-      const std::string hp = hp_dir.substr(3);
-      if (!wanted(hp)) continue;
-      ++g.records;
-      const auto text = nlohmann::json::parse(read_file(file), nullptr, false);
-      if (text.is_discarded()) {
-        problem("invalid", file, "not valid JSON (a damaged record?)");
-        continue;
-      }
-      train::RunRecord r;
-      try {
-        r = train::record_from_json(text, file);
-      } catch (const std::exception& e) {
-        problem("invalid", file, e.what());
-        continue;
-      }
-      const Key key{hp, r.spec.arch.index, r.spec.seed, r.spec.dataset};
-      if (r.spec.arch.space != o.space) {
-        problem("invalid", file,
-                "a record of the " + std::string(space_name(r.spec.arch.space)) +
-                    " space, collecting " + space,
-                &key);
-        continue;
-      }
-      if (r.spec.hp.name != hp || train::run_paths(dir, r.spec).record != file) {
-        problem("invalid", file, "the record does not belong at this path", &key);
-        continue;
-      }
-      // Every record of one hp must share the same hyper-parameters.
-      const nlohmann::json params = train::to_json(r.spec.hp);
-      auto [it, fresh] = hp_of.emplace(hp, std::make_pair(params, file));
-      if (!fresh && it->second.first != params) {
-        problem("inconsistent", file,
-                "hyper-parameters differ from those of " + it->second.second + " under hp " + hp,
-                &key);
-        continue;
-      }
-      // One dataset, one set of images: every record of (hp, dataset) must have the same sizes.
-      const nlohmann::json sizes = {r.train_images, r.eval_images, r.train_batches};
-      auto [sz, first] = sizes_of.emplace(hp + "/" + r.spec.dataset, std::make_pair(sizes, file));
-      if (!first && sz->second.first != sizes) {
-        problem("inconsistent", file,
-                "set sizes " + sizes.dump() + " differ from those of " + sz->second.second + " (" +
-                    sz->second.first.dump() + ")",
-                &key);
-        continue;
-      }
-      if (r.status == "failed") {
-        finished.insert(key);
-        problem("failed", file, r.failure, &key);
-        continue;
-      }
-      if (const std::string why = sanity(r); !why.empty()) {
-        problem("invalid", file, why, &key);
-        continue;
-      }
-      auto existing = records.find(key);
-      if (existing != records.end()) {
-        const auto strip = [](nlohmann::json j) {
-          for (const char* k : {"environment", "started", "finished", "resumes", "train_times",
-                                "valid_times", "latency", "device"})
-            j.erase(k);
-          return j;
-        };
-        if (strip(train::to_json(existing->second.first)) != strip(train::to_json(r))) {
-          problem("inconsistent", file,
-                  "differs from " + existing->second.second + " for the same run", &key);
-        }
-        continue;
-      }
-      finished.insert(key);
-      if (shared_device(r)) ++g.shared_device;
-      records.emplace(key, std::make_pair(std::move(r), file));
+ParsedRecord parse_record(const std::string& file, const std::string& dir, const std::string& hp,
+                          Space space) {
+  ParsedRecord out;
+  const auto text = nlohmann::json::parse(read_file(file), nullptr, false);
+  if (text.is_discarded()) {
+    out.problem = "not valid JSON (a damaged record?)";
+    return out;
+  }
+  try {
+    out.record = train::record_from_json(text, file);
+  } catch (const std::exception& e) {
+    out.problem = e.what();
+    return out;
+  }
+  const train::RunRecord& r = *out.record;
+  if (r.spec.arch.space != space) {
+    out.problem = "a record of the " + std::string(space_name(r.spec.arch.space)) +
+                  " space, collecting " + std::string(space_name(space));
+  } else if (r.spec.hp.name != hp || train::run_paths(dir, r.spec).record != file) {
+    out.problem = "the record does not belong at this path";
+  }
+  return out;
+}
+
+std::string ConsistencyCheck::admit(const train::RunRecord& r, const std::string& file) {
+  const std::string& hp = r.spec.hp.name;
+  const nlohmann::json params = train::to_json(r.spec.hp);
+  auto [it, fresh] = params_.emplace(hp, std::make_pair(params, file));
+  if (!fresh && it->second.first != params)
+    return "hyper-parameters differ from those of " + it->second.second + " under hp " + hp;
+  // One dataset, one set of images.
+  const nlohmann::json sizes = {r.train_images, r.eval_images, r.train_batches};
+  auto [sz, first] = sizes_.emplace(hp + "/" + r.spec.dataset, std::make_pair(sizes, file));
+  if (!first && sz->second.first != sizes) {
+    return "set sizes " + sizes.dump() + " differ from those of " + sz->second.second + " (" +
+           sz->second.first.dump() + ")";
+  }
+  return "";
+}
+
+std::string record_sanity(const train::RunRecord& r) {
+  if (r.status == "failed") return "";
+  if (r.status != "complete") return "status '" + r.status + "'";
+  if (static_cast<int>(r.epochs.size()) != r.spec.hp.total_epochs())
+    return std::to_string(r.epochs.size()) + " of " + std::to_string(r.spec.hp.total_epochs()) +
+           " epochs";
+  const data::DatasetInfo& info = data::dataset(r.spec.dataset);
+  if (r.eval_images.size() != info.eval_sets.size()) return "eval sets differ from the dataset's";
+  for (std::size_t k = 0; k < r.eval_images.size(); ++k)
+    if (r.eval_images[k].first != info.eval_sets[k].name)
+      return "eval sets differ from the dataset's";
+  const auto bad = [](double acc) { return !(acc >= 0 && acc <= 100); };
+  for (std::size_t e = 0; e < r.epochs.size(); ++e) {
+    const auto& ep = r.epochs[e];
+    const std::string at = " in epoch " + std::to_string(e);
+    if (bad(ep.train.top1) || bad(ep.train.top5)) return "training accuracy outside [0, 100]" + at;
+    if (!std::isfinite(ep.train.loss)) return "non-finite training loss" + at;
+    for (const auto& [name, m] : ep.eval) {
+      if (bad(m.top1) || bad(m.top5)) return name + " accuracy outside [0, 100]" + at;
+      if (!std::isfinite(m.loss)) return name + " loss not finite" + at;
     }
   }
+  if (!(r.flop > 0) || !(r.param > 0)) return "flop/param not positive";
+  return "";
+}
 
-  // Missing runs: the plans' runs, or every seed seen for an hp and dataset on every arch seen.
+bool same_run(const train::RunRecord& a, const train::RunRecord& b) {
+  const auto strip = [](nlohmann::json j) {
+    for (const char* k : {"environment", "started", "finished", "resumes", "train_times",
+                          "valid_times", "latency", "device"})
+      j.erase(k);
+    return j;
+  };
+  return strip(train::to_json(a)) == strip(train::to_json(b));
+}
+
+std::vector<RunKey> missing_runs(const std::set<RunKey>& planned, bool have_plans,
+                                 const std::set<RunKey>& finished) {
+  std::set<RunKey> expected = planned;
   if (!have_plans) {
     std::map<std::string, std::set<int>> archs;
     std::map<std::pair<std::string, std::string>, std::set<std::uint64_t>> seeds;
@@ -283,10 +237,79 @@ Gathered gather(const CollectOptions& o) {
     }
     for (const auto& [hp_dataset, s] : seeds)
       for (int arch : archs[hp_dataset.first])
-        for (auto seed : s) planned.insert({hp_dataset.first, arch, seed, hp_dataset.second});
+        for (auto seed : s) expected.insert({hp_dataset.first, arch, seed, hp_dataset.second});
   }
-  for (const auto& key : planned) {
-    if (finished.count(key)) continue;
+  std::vector<RunKey> missing;
+  for (const auto& key : expected)
+    if (!finished.count(key)) missing.push_back(key);
+  return missing;
+}
+
+Gathered gather(const CollectOptions& o) {
+  Gathered g;
+  std::map<RunKey, std::pair<train::RunRecord, std::string>> records;  // with the file
+  std::set<RunKey> finished, planned;
+  bool have_plans = false;
+  ConsistencyCheck consistency;
+  const auto problem = [&](std::string kind, const std::string& file, std::string detail,
+                           const RunKey* key = nullptr) {
+    Problem p;
+    p.kind = std::move(kind);
+    p.file = file;
+    p.detail = std::move(detail);
+    if (key) std::tie(p.hp, p.arch, p.seed, p.dataset) = *key;
+    g.problems.push_back(std::move(p));
+  };
+  const auto wanted = [&](const std::string& hp) {
+    return o.hps.empty() || std::find(o.hps.begin(), o.hps.end(), hp) != o.hps.end();
+  };
+
+  for (const auto& dir : o.runs_dirs) {
+    if (!fs::is_directory(dir)) throw ArgError("--runs " + dir + ": no such directory");
+    for (const PlanFile& plan : read_plan_files(dir)) {
+      if (plan.space != o.space || !wanted(plan.hp.name)) continue;
+      have_plans = true;
+      for (const PlannedRun& r : plan.runs)
+        planned.insert({plan.hp.name, r.arch_index, r.seed, r.dataset});
+    }
+    for (const auto& [file, hp] : find_record_files(dir, o.space, o.hps)) {
+      ++g.records;
+      ParsedRecord parsed = parse_record(file, dir, hp, o.space);
+      if (!parsed.record) {
+        problem("invalid", file, parsed.problem);
+        continue;
+      }
+      train::RunRecord& r = *parsed.record;
+      const RunKey key{hp, r.spec.arch.index, r.spec.seed, r.spec.dataset};
+      if (!parsed.problem.empty()) {
+        problem("invalid", file, parsed.problem, &key);
+        continue;
+      }
+      if (std::string why = consistency.admit(r, file); !why.empty()) {
+        problem("inconsistent", file, std::move(why), &key);
+        continue;
+      }
+      if (r.status == "failed") {
+        finished.insert(key);
+        problem("failed", file, r.failure, &key);
+        continue;
+      }
+      if (std::string why = record_sanity(r); !why.empty()) {
+        problem("invalid", file, std::move(why), &key);
+        continue;
+      }
+      if (auto existing = records.find(key); existing != records.end()) {
+        if (!same_run(existing->second.first, r))
+          problem("inconsistent", file,
+                  "differs from " + existing->second.second + " for the same run", &key);
+        continue;
+      }
+      finished.insert(key);
+      if (shared_device(r)) ++g.shared_device;
+      records.emplace(key, std::make_pair(std::move(r), file));
+    }
+  }
+  for (const auto& key : missing_runs(planned, have_plans, finished)) {
     Problem p;
     p.kind = "missing";
     std::tie(p.hp, p.arch, p.seed, p.dataset) = key;
