@@ -73,8 +73,9 @@ Genotype parse_topology(std::string_view text) {
       }
       const auto op = op_from_name(fields[0]);
       if (!op) {
-        throw ArgError(where() + "unknown op " + quoted(fields[0]) +
-                       " (expected none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3)");
+        std::string known;
+        for (const auto name : kOpNames) known += (known.empty() ? "" : ", ") + std::string(name);
+        throw ArgError(where() + "unknown op " + quoted(fields[0]) + " (expected " + known + ")");
       }
       int source = -1;
       const auto* first = fields[1].data();
