@@ -1,7 +1,6 @@
 #include "natsbench/bench/benchmark.h"
 
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <random>
 

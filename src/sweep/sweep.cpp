@@ -1,19 +1,12 @@
 #include "natsbench/sweep/sweep.h"
 
-#include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <filesystem>
 #include <map>
-#include <memory>
-#include <optional>
-#include <set>
 
 #include "natsbench/sweep/run_lock.h"
 #include "natsbench/train/run_queue.h"
-#include "natsbench/util/atomic_file.h"
 #include "natsbench/util/error.h"
-#include "natsbench/util/md5.h"
 
 namespace natsbench::sweep {
 

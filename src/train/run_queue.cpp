@@ -1,7 +1,7 @@
 #include "natsbench/train/run_queue.h"
 
+#include <algorithm>
 #include <chrono>
-#include <filesystem>
 #include <memory>
 
 #include "natsbench/train/environment.h"
@@ -9,7 +9,6 @@
 
 namespace natsbench::train {
 
-namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 DatasetCache::DatasetCache(std::string root, std::string splits, c10::Device device)
