@@ -1,5 +1,6 @@
 #include "natsbench/bench/results.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "natsbench/util/error.h"
@@ -81,14 +82,48 @@ void EvalSeries::push(std::string_view set, int epoch, double value) {
     sets_.emplace_back(set);
     series_.emplace_back();
   }
+  if (order_kind_ != Order::Listed) {  // appended after compact(): list the order again
+    std::vector<std::uint8_t> listed(count_);
+    for (std::size_t i = 0; i < count_; ++i) listed[i] = set_at(i);
+    order_ = std::move(listed);
+    order_kind_ = Order::Listed;
+  }
   series_[index].push(epoch, value);
   order_.push_back(static_cast<std::uint8_t>(index));
+  ++count_;
+}
+
+std::uint8_t EvalSeries::set_at(std::size_t position) const {
+  switch (order_kind_) {
+    case Order::Listed:
+      return order_[position];
+    case Order::RoundRobin:
+      return static_cast<std::uint8_t>(position % sets_.size());
+    case Order::Grouped:
+      break;
+  }
+  std::size_t index = 0;
+  while (position >= series_[index].size()) position -= series_[index++].size();
+  return static_cast<std::uint8_t>(index);
 }
 
 void EvalSeries::compact() {
   for (auto& series : series_) series.compact();
-  // When entries are grouped set by set in first-appearance order, the order is implied.
-  order_.shrink_to_fit();
+  if (order_kind_ != Order::Listed) return;
+  // Sets are numbered by first appearance, so grouped entries list a non-decreasing order.
+  const bool grouped = std::is_sorted(order_.begin(), order_.end());
+  bool round_robin = !grouped && count_ % sets_.size() == 0;
+  for (std::size_t i = 0; round_robin && i < count_; ++i) {
+    round_robin = order_[i] == i % sets_.size();
+  }
+  if (grouped || round_robin) {
+    order_kind_ = grouped ? Order::Grouped : Order::RoundRobin;
+    std::vector<std::uint8_t>().swap(order_);
+  } else {
+    order_.shrink_to_fit();
+  }
+  sets_.shrink_to_fit();
+  series_.shrink_to_fit();
 }
 
 std::optional<double> EvalSeries::find(const std::string& set, int epoch) const {
@@ -100,9 +135,10 @@ std::optional<double> EvalSeries::find(const std::string& set, int epoch) const 
 
 std::vector<EvalSeries::Entry> EvalSeries::entries() const {
   std::vector<Entry> out;
-  out.reserve(order_.size());
+  out.reserve(count_);
   std::vector<std::size_t> next(sets_.size(), 0);
-  for (auto index : order_) {
+  for (std::size_t i = 0; i < count_; ++i) {
+    const auto index = set_at(i);
     const auto position = next[index]++;
     out.push_back(
         {&sets_[index], series_[index].key_at(position), series_[index].value_at(position)});
@@ -111,7 +147,7 @@ std::vector<EvalSeries::Entry> EvalSeries::entries() const {
 }
 
 bool EvalSeries::operator==(const EvalSeries& other) const {
-  if (order_.size() != other.order_.size()) return false;
+  if (count_ != other.count_) return false;
   const auto a = entries(), b = other.entries();
   for (std::size_t i = 0; i < a.size(); ++i) {
     if (*a[i].set != *b[i].set || a[i].epoch != b[i].epoch || !same_bits(a[i].value, b[i].value)) {

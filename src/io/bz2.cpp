@@ -19,6 +19,8 @@
 #include <thread>
 #include <vector>
 
+#include "natsbench/util/atomic_file.h"
+
 #include "bz2_block.h"
 #include "natsbench/util/error.h"
 
@@ -658,8 +660,7 @@ std::string compress(std::string_view data, int level) {
 // Files
 
 void decompress_file(const std::string& path, const Sink& sink, unsigned threads) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error("cannot read '" + path + "': " + std::strerror(errno));
+  const int fd = open_regular_file(path);
   struct Closer {
     int fd;
     ~Closer() { ::close(fd); }

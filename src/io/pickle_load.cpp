@@ -7,7 +7,10 @@
 // values below the last MARK are out of reach of every opcode but POP (the "fence"). The
 // Reader (pickle_reader.h) decodes literals in pickle_literals.cpp and globals, REDUCE and
 // BUILD in pickle_globals.cpp.
+#include <cstring>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "pickle_reader.h"
 
@@ -359,18 +362,47 @@ Value load(std::string_view bytes, const LoadOptions& options) {
   return reader.run();
 }
 
+namespace {
+
+// The memo indices that a GET reads in a streamed pickle, and the bytes scanned. The window
+// holds one opcode at most (long arguments are skipped, not buffered).
+std::pair<detail::IndexSet, std::uint64_t> prescan_stream(const ReadFn& read) {
+  constexpr std::size_t kWindow = std::size_t{1} << 20;
+  std::vector<unsigned char> window(kWindow);
+  std::size_t held = 0;
+  std::uint64_t scanned = 0;
+  detail::MemoPrescan prescan(0);
+  for (;;) {
+    if (held == window.size()) window.resize(window.size() * 2);  // one opcode longer than it
+    const std::size_t got =
+        read(reinterpret_cast<char*>(window.data()) + held, window.size() - held);
+    held += got;
+    // Memo indices below twice the input read so far are kept in bitsets (as StreamMemo does).
+    prescan.raise_limit(2 * (scanned + held) + 65536);
+    const std::size_t used = prescan.scan(window.data(), held);
+    scanned += used;
+    std::memmove(window.data(), window.data() + used, held - used);
+    held -= used;
+    if (prescan.done() || got == 0) break;
+  }
+  return {prescan.take_needed(), scanned + held};
+}
+
+}  // namespace
+
 Value load_stream(const std::function<ReadFn()>& open, const LoadOptions& options) {
   {
     const ReadFn read = open();
     try {
-      detail::Reader reader(read, options, false);
+      detail::Reader reader(read, options);
       return reader.run();
     } catch (const detail::MemoDropped&) {
-      // A GET of a container: read again, keeping the whole memo.
+      // A GET of a container: find which entries are read later, and read again keeping them.
     }
   }
+  auto [needed, size] = prescan_stream(open());
   const ReadFn read = open();
-  detail::Reader reader(read, options, true);
+  detail::Reader reader(read, options, size, std::move(needed));
   return reader.run();
 }
 

@@ -1,4 +1,5 @@
 // The memo prescan of pickle::load: which memo indices a later GET reads.
+#include <algorithm>
 #include <cstring>
 #include <string_view>
 
@@ -8,10 +9,14 @@
 
 namespace natsbench::pickle::detail {
 
-IndexSet prescan_memo(const unsigned char* data, std::size_t size) {
-  IndexSet needed(size);
-  MemoCounter counter(size);
+std::size_t MemoPrescan::scan(const unsigned char* data, std::size_t size) {
   std::size_t pos = 0;
+  if (skip_ > 0) {  // the rest of a long argument that began in an earlier window
+    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(skip_, size));
+    skip_ -= n;
+    pos = n;
+  }
+  // Each helper returns false when the window ends inside the opcode.
   auto have = [&](std::size_t n) { return n <= size - pos; };
   auto line = [&](std::string_view& out) {
     const void* nl = std::memchr(data + pos, '\n', size - pos);
@@ -21,9 +26,11 @@ IndexSet prescan_memo(const unsigned char* data, std::size_t size) {
     pos = end + 1;
     return true;
   };
-  auto skip = [&](std::size_t n) {
-    if (!have(n)) return false;
-    pos += n;
+  // A counted argument is skipped across windows, so a long one is never buffered whole.
+  auto skip_counted = [&](std::uint64_t n) {
+    const std::uint64_t here = std::min<std::uint64_t>(n, size - pos);
+    pos += static_cast<std::size_t>(here);
+    skip_ = n - here;
     return true;
   };
   auto skip_arg = [&](ArgKind arg) {
@@ -32,29 +39,29 @@ IndexSet prescan_memo(const unsigned char* data, std::size_t size) {
       case ArgKind::None:
         return true;
       case ArgKind::Fixed1:
-        return skip(1);
       case ArgKind::Fixed2:
-        return skip(2);
       case ArgKind::Fixed4:
-        return skip(4);
-      case ArgKind::Fixed8:
-        return skip(8);
+      case ArgKind::Fixed8: {
+        const std::size_t n = arg == ArgKind::Fixed1   ? 1
+                              : arg == ArgKind::Fixed2 ? 2
+                              : arg == ArgKind::Fixed4 ? 4
+                                                       : 8;
+        if (!have(n)) return false;
+        pos += n;
+        return true;
+      }
       case ArgKind::Counted1:
         if (!have(1)) return false;
         pos += 1;
-        return skip(data[pos - 1]);
+        return skip_counted(data[pos - 1]);
       case ArgKind::Counted4:
         if (!have(4)) return false;
         pos += 4;
-        return skip(le32(data + pos - 4));
-      case ArgKind::Counted8: {
+        return skip_counted(le32(data + pos - 4));
+      case ArgKind::Counted8:
         if (!have(8)) return false;
         pos += 8;
-        const std::uint64_t n = le64(data + pos - 8);
-        if (n > size - pos) return false;
-        pos += static_cast<std::size_t>(n);
-        return true;
-      }
+        return skip_counted(le64(data + pos - 8));
       case ArgKind::Line:
         return line(text);
       case ArgKind::TwoLines:
@@ -62,53 +69,75 @@ IndexSet prescan_memo(const unsigned char* data, std::size_t size) {
     }
     return false;
   };
-  while (pos < size) {
+  while (pos < size && skip_ == 0) {
+    const std::size_t start = pos;
     const unsigned char code = data[pos++];
     std::string_view text;
     std::uint64_t idx = 0;
+    bool complete = true;
     switch (code) {
       case op::STOP:
-        return needed;
+        done_ = true;
+        return pos;
       case op::MEMOIZE:
-        counter.define(counter.next());
+        counter_.define(counter_.next());
         break;
       case op::BINPUT:
-        if (!have(1)) return needed;
-        counter.define(data[pos]);
-        pos += 1;
+        if ((complete = have(1))) counter_.define(data[pos++]);
         break;
       case op::LONG_BINPUT:
-        if (!have(4)) return needed;
-        counter.define(le32(data + pos));
-        pos += 4;
+        if ((complete = have(4))) {
+          counter_.define(le32(data + pos));
+          pos += 4;
+        }
         break;
       case op::PUT:
-        if (!line(text) || !parse_index(text, idx)) return needed;
-        counter.define(idx);
+        if ((complete = line(text))) {
+          if (!parse_index(text, idx)) {
+            done_ = true;
+            return start;
+          }
+          counter_.define(idx);
+        }
         break;
       case op::BINGET:
-        if (!have(1)) return needed;
-        needed.insert(data[pos]);
-        pos += 1;
+        if ((complete = have(1))) needed_.insert(data[pos++]);
         break;
       case op::LONG_BINGET:
-        if (!have(4)) return needed;
-        needed.insert(le32(data + pos));
-        pos += 4;
+        if ((complete = have(4))) {
+          needed_.insert(le32(data + pos));
+          pos += 4;
+        }
         break;
       case op::GET:
-        if (!line(text) || !parse_index(text, idx)) return needed;
-        needed.insert(idx);
+        if ((complete = line(text))) {
+          if (!parse_index(text, idx)) {
+            done_ = true;
+            return start;
+          }
+          needed_.insert(idx);
+        }
         break;
       default: {
         // Every other argument is only skipped, by its layout.
         const OpInfo* info = find_op(code);
-        if (!info || !skip_arg(info->arg)) return needed;
+        if (!info) {
+          done_ = true;
+          return start;
+        }
+        complete = skip_arg(info->arg);
         break;
       }
     }
+    if (!complete) return start;
   }
-  return needed;
+  return pos;
+}
+
+IndexSet prescan_memo(const unsigned char* data, std::size_t size) {
+  MemoPrescan prescan(size);
+  prescan.scan(data, size);  // a window that is the whole input: stopping short is the end
+  return prescan.take_needed();
 }
 
 }  // namespace natsbench::pickle::detail

@@ -1,7 +1,8 @@
 #pragma once
 // The pickle reader's memo (private to src/io). load() runs a prescan first and keeps only the
 // entries that a later GET reads (Memo); load_stream() cannot look ahead and keeps the cheap
-// entries, dropping the rest until a GET proves one was needed (StreamMemo, MemoDropped).
+// entries, dropping the rest until a GET proves one was needed (StreamMemo, MemoDropped); it
+// then prescans the stream (MemoPrescan) and reads it again keeping only what is read later.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -42,6 +43,20 @@ class IndexSet {
   bool dense(std::uint64_t idx) const { return idx < limit_; }
   const std::vector<std::uint64_t>& bits() const { return bits_; }
 
+  // Moves the bitset's end up to `limit` (a streaming prescan learns the input size as it goes).
+  void raise_limit(std::uint64_t limit) {
+    if (limit <= limit_) return;
+    limit_ = limit;
+    for (auto it = sparse_.begin(); it != sparse_.end();) {
+      if (*it < limit_) {
+        insert(*it);
+        it = sparse_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
  private:
   std::uint64_t limit_;
   std::vector<std::uint64_t> bits_;
@@ -57,6 +72,7 @@ class MemoCounter {
   }
   std::uint64_t next() const { return len_; }
   bool defined(std::uint64_t idx) const { return defined_.contains(idx); }
+  void raise_limit(std::uint64_t limit) { defined_.raise_limit(limit); }
 
  private:
   IndexSet defined_;
@@ -115,29 +131,27 @@ class Memo {
 struct MemoDropped {};
 
 // The memo of a streaming load (no prescan): keeps every entry that is cheap to keep, drops
-// containers and big values unless `keep_all`; get() throws MemoDropped for a dropped entry.
+// containers and big values; get() throws MemoDropped for a dropped entry.
 class StreamMemo {
  public:
-  explicit StreamMemo(bool keep_all) : keep_all_(keep_all) {}
-
   std::uint64_t next() const { return len_; }
 
   // `consumed`: input bytes read so far; bounds how far the dense table may grow.
   void define(std::uint64_t idx, const Value& v, std::uint64_t consumed) {
-    const bool keep = keep_all_ || cheap(v);
-    if (idx < values_.size() || idx < 2 * consumed + 65536) {
-      if (idx >= values_.size()) {
-        values_.resize(static_cast<std::size_t>(idx) + 1);
-        state_.resize(static_cast<std::size_t>(idx) + 1, kUndefined);
-      }
-      const auto i = static_cast<std::size_t>(idx);
-      if (state_[i] == kUndefined) ++len_;
-      if (keep) {
-        values_[i] = v;
-        state_[i] = kKept;
+    const bool keep = cheap(v);
+    if (idx < slots_.size() || idx < 2 * consumed + 65536) {
+      if (idx >= slots_.size()) slots_.resize(static_cast<std::size_t>(idx) + 1, kUndefined);
+      std::uint32_t& slot = slots_[static_cast<std::size_t>(idx)];
+      if (slot == kUndefined) ++len_;
+      if (!keep) {
+        slot = kDropped;
+      } else if (slot >= kFirstKept) {
+        kept_[slot - kFirstKept] = v;
+      } else if (kept_.size() < kMaxKept) {
+        slot = static_cast<std::uint32_t>(kept_.size() + kFirstKept);
+        kept_.push_back(v);
       } else {
-        values_[i] = Value();
-        state_[i] = kDropped;
+        slot = kDropped;  // a pathological number of entries: the prescan fallback copes
       }
       return;
     }
@@ -151,10 +165,10 @@ class StreamMemo {
 
   // nullptr when the index was never defined; throws MemoDropped when it was not kept.
   const Value* get(std::uint64_t idx) const {
-    if (idx < values_.size()) {
-      const auto i = static_cast<std::size_t>(idx);
-      if (state_[i] == kKept) return &values_[i];
-      if (state_[i] == kDropped) throw MemoDropped{};
+    if (idx < slots_.size()) {
+      const std::uint32_t slot = slots_[static_cast<std::size_t>(idx)];
+      if (slot >= kFirstKept) return &kept_[slot - kFirstKept];
+      if (slot == kDropped) throw MemoDropped{};
     }
     auto it = sparse_.find(idx);
     if (it == sparse_.end()) return nullptr;
@@ -163,7 +177,10 @@ class StreamMemo {
   }
 
  private:
-  static constexpr unsigned char kUndefined = 0, kKept = 1, kDropped = 2;
+  // A dense slot: undefined, dropped, or kFirstKept + the entry's place in kept_ (4 bytes per
+  // memo index: official files memoise every container, a third of a million per 1000 archs).
+  static constexpr std::uint32_t kUndefined = 0, kDropped = 1, kFirstKept = 2;
+  static constexpr std::size_t kMaxKept = 0xffffffffu - kFirstKept;
   static bool cheap(const Value& v) {
     switch (v.type()) {
       case Type::None:
@@ -176,20 +193,52 @@ class StreamMemo {
         return true;
       case Type::Bytes:
         return v.as_bytes().size() <= 256;
+      case Type::Tuple: {
+        // Immutable and small, like the (dataset, seed) keys that writers share between records.
+        const auto& items = v.as_tuple();
+        return items.size() <= 8 && std::all_of(items.begin(), items.end(), [](const Value& item) {
+                 return item.type() != Type::Tuple && cheap(item);
+               });
+      }
       default:
         return false;
     }
   }
 
-  bool keep_all_;
   std::uint64_t len_ = 0;
-  std::vector<Value> values_;
-  std::vector<unsigned char> state_;
+  std::vector<std::uint32_t> slots_;
+  std::vector<Value> kept_;
   std::unordered_map<std::uint64_t, std::pair<Value, bool>> sparse_;
 };
 
-// Walks the opcodes without building values and returns the memo indices read by a GET.
-// Stops quietly at STOP or at the first malformed opcode (the main pass reports it there).
+// Walks the opcodes without building values and collects the memo indices read by a GET.
+// Resumable, for input that arrives a window at a time. Stops quietly at STOP or at the first
+// malformed opcode (the main pass reports it there).
+class MemoPrescan {
+ public:
+  explicit MemoPrescan(std::uint64_t limit) : needed_(limit), counter_(limit) {}
+
+  // Scans the complete opcodes at the start of data[0, size) and returns how many bytes they
+  // took; sets done() at STOP or a malformed opcode. Stopping short of `size` without done()
+  // means the window ends inside an opcode: call again with more bytes after the unscanned ones.
+  std::size_t scan(const unsigned char* data, std::size_t size);
+  bool done() const { return done_; }
+
+  // For a streaming scan: indices below `limit` go to the bitsets.
+  void raise_limit(std::uint64_t limit) {
+    needed_.raise_limit(limit);
+    counter_.raise_limit(limit);
+  }
+  IndexSet take_needed() { return std::move(needed_); }
+
+ private:
+  IndexSet needed_;
+  MemoCounter counter_;
+  std::uint64_t skip_ = 0;  // bytes of a long argument still to skip
+  bool done_ = false;
+};
+
+// The memo indices read by a GET in a whole pickle held in memory.
 IndexSet prescan_memo(const unsigned char* data, std::size_t size);
 
 }  // namespace natsbench::pickle::detail

@@ -27,18 +27,24 @@ class Reader {
       : data_(reinterpret_cast<const unsigned char*>(bytes.data())),
         size_(bytes.size()),
         options_(options),
-        memo_(bytes.size(), prescan_memo(data_, size_)),
-        stream_memo_(false) {
+        memo_(bytes.size(), prescan_memo(data_, size_)) {
     stack_.reserve(64);
   }
-  // Streaming: reads the input through `read`, a window at a time.
-  Reader(const ReadFn& read, const LoadOptions& options, bool keep_all_memo)
+  // Streaming: reads the input through `read`, a window at a time, keeping the cheap memo
+  // entries (StreamMemo: a GET of a dropped one throws MemoDropped).
+  Reader(const ReadFn& read, const LoadOptions& options)
+      : data_(nullptr), size_(0), options_(options), memo_(0, IndexSet(0)), read_(&read) {
+    stack_.reserve(64);
+  }
+  // Streaming, keeping exactly the memo entries in `needed` (from a MemoPrescan of the same
+  // input, `limit` bytes long).
+  Reader(const ReadFn& read, const LoadOptions& options, std::uint64_t limit, IndexSet needed)
       : data_(nullptr),
         size_(0),
         options_(options),
-        memo_(0, IndexSet(0)),
+        memo_(limit, std::move(needed)),
         read_(&read),
-        stream_memo_(keep_all_memo) {
+        prescanned_(true) {
     stack_.reserve(64);
   }
 
@@ -223,18 +229,20 @@ class Reader {
   std::vector<char> buf_;
   std::uint64_t base_ = 0;  // input offset of data_[0]
   bool eof_ = false;
+  bool prescanned_ = false;  // streaming with the exact memo_ rather than stream_memo_
   StreamMemo stream_memo_;
 
-  std::uint64_t memo_next() const { return read_ ? stream_memo_.next() : memo_.next(); }
+  bool use_stream_memo() const { return read_ != nullptr && !prescanned_; }
+  std::uint64_t memo_next() const { return use_stream_memo() ? stream_memo_.next() : memo_.next(); }
   void memo_define(std::uint64_t idx, const Value& v) {
-    if (read_) {
+    if (use_stream_memo()) {
       stream_memo_.define(idx, v, base_ + pos_);
     } else {
       memo_.define(idx, v);
     }
   }
   const Value* memo_get(std::uint64_t idx) const {
-    return read_ ? stream_memo_.get(idx) : memo_.get(idx);
+    return use_stream_memo() ? stream_memo_.get(idx) : memo_.get(idx);
   }
 };
 

@@ -46,8 +46,8 @@ class EvalSeries {
   void push(std::string_view set, int epoch, double value);
   void compact();
   std::optional<double> find(const std::string& set, int epoch) const;
-  std::size_t size() const { return order_.size(); }
-  bool empty() const { return order_.empty(); }
+  std::size_t size() const { return count_; }
+  bool empty() const { return count_ == 0; }
   // Entries in insertion order: (set, epoch, value).
   struct Entry {
     const std::string* set;
@@ -58,9 +58,20 @@ class EvalSeries {
   bool operator==(const EvalSeries& other) const;
 
  private:
+  // How entries of different sets interleave. Listed only when no rule fits: a byte per entry
+  // would be a tenth of a loaded benchmark.
+  enum class Order : std::uint8_t {
+    Listed,      // order_ holds the set index of each entry
+    Grouped,     // all entries of set 0, then of set 1, ...
+    RoundRobin,  // set 0, set 1, ..., set k-1, set 0, ... (sets of equal size)
+  };
+  std::uint8_t set_at(std::size_t position) const;
+
   std::vector<std::string> sets_;
   std::vector<EpochSeries> series_;  // parallel to sets_
-  std::vector<std::uint8_t> order_;  // set index of each entry, in insertion order
+  std::vector<std::uint8_t> order_;  // Order::Listed only
+  std::size_t count_ = 0;
+  Order order_kind_ = Order::Listed;
 };
 
 // A small ordered str -> (int | str | other) dict: the record's arch_config.

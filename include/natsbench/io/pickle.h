@@ -367,11 +367,12 @@ using ReadFn = std::function<std::size_t(char* buf, std::size_t cap)>;
 // only a small window of the input at a time, so a multi-GB payload never exists whole. There is
 // no first pass to find which memo entries are read later, so the memo keeps every entry that is
 // cheap to keep and that GETs reference in real files (str, small bytes, numbers, None/bool,
-// globals, dtypes) and drops containers and other big values. If a GET then asks for a dropped
-// entry, the whole input is read again from a fresh `open()` keeping every memo entry (so any
-// valid pickle loads correctly; the on_dict hook then sees the dicts read before that point
-// twice). `open` is called once, or twice in that fallback. Reads stop at STOP: bytes after it
-// are not requested. Offsets in error messages count from the start of the input.
+// globals, dtypes, small tuples of those) and drops containers and other big values. If a GET
+// then asks for a dropped entry, the input is read twice more from fresh `open()`s: a scan of the
+// opcodes that finds which memo entries a GET reads, then a load that keeps exactly those (so any
+// valid pickle loads, and memory stays bounded by what the file shares; the on_dict hook then
+// sees the dicts read before that point twice). `open` is called once, or three times in that
+// fallback. Offsets in error messages count from the start of the input.
 Value load_stream(const std::function<ReadFn()>& open, const LoadOptions& options = {});
 
 // ---------------------------------------------------------------------------------------------
