@@ -14,6 +14,7 @@
 #include "cli_common.h"
 #include "natsbench/bench/archive.h"
 #include "natsbench/bench/benchmark.h"
+#include "natsbench/util/interrupt.h"
 
 namespace natsbench::cli {
 
@@ -99,6 +100,7 @@ Action add_bench_synth_command(CLI::App& bench) {
       }
       contents.arch2infos.emplace(i, std::move(info));
     }
+    install_stop_handlers();  // Ctrl-C removes the partial file
     bench::write_benchmark_file(o->out, contents);
     print_json({{"out", o->out}, {"architectures", o->archs}});
     return 0;

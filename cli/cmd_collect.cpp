@@ -4,6 +4,7 @@
 
 #include "cli_common.h"
 #include "natsbench/sweep/collect.h"
+#include "natsbench/util/interrupt.h"
 
 namespace natsbench::cli {
 
@@ -58,6 +59,7 @@ Action add_collect_command(CLI::App& app) {
         throw Error((p.file.empty() ? "" : p.file + ": ") + p.kind + ": " + p.detail +
                     " (see collect --check)");
     }
+    install_stop_handlers();  // Ctrl-C removes the partial output
     const sweep::Written w = sweep::write_benchmark(g, options.space, o->out);
     if (g.shared_device > 0)
       spdlog::warn(

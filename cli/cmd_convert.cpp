@@ -8,6 +8,7 @@
 #include "cli_common.h"
 #include "natsbench/bench/archive.h"
 #include "natsbench/bench/benchmark.h"
+#include "natsbench/util/interrupt.h"
 
 namespace natsbench::cli {
 
@@ -32,16 +33,11 @@ Action add_convert_command(CLI::App& app) {
     const std::string suffix = ".pickle.pbz2";
     const bool single = o->to.size() > suffix.size() &&
                         o->to.compare(o->to.size() - suffix.size(), suffix.size(), suffix) == 0;
+    install_stop_handlers();  // Ctrl-C removes what was written so far
     if (single) {
       bench::write_benchmark_file(o->to, contents);
     } else {
-      std::error_code ec;
-      fs::create_directories(o->to, ec);
-      if (!fs::is_directory(o->to)) throw Error("cannot create directory '" + o->to + "'");
-      bench::write_meta_file((fs::path(o->to) / "meta.pickle.pbz2").string(), contents.meta_archs);
-      for (const auto& [index, info] : contents.arch2infos) {
-        bench::write_arch_file((fs::path(o->to) / bench::arch_file_name(index)).string(), info);
-      }
+      bench::write_archive_dir(o->to, contents);
     }
     print_json({{"space", std::string(space_name(space))},
                 {"architectures", contents.arch2infos.size()},

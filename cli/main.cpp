@@ -18,6 +18,7 @@
 #include "cli_common.h"
 #include "commands.h"
 #include "natsbench/util/error.h"
+#include "natsbench/util/interrupt.h"
 
 namespace {
 
@@ -131,6 +132,9 @@ int main(int argc, char** argv) {
   } catch (const natsbench::ArgError& e) {
     std::cerr << "natsbench: error: " << e.what() << '\n';
     return 2;
+  } catch (const natsbench::Interrupted& e) {
+    std::cerr << "natsbench: " << e.what() << '\n';
+    return 128 + e.signal();
   } catch (const std::exception& e) {
     std::cerr << "natsbench: error: " << e.what() << '\n';
     return 1;

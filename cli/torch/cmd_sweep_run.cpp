@@ -11,7 +11,7 @@
 #include "natsbench/model/device.h"
 #include "natsbench/sweep/sweep.h"
 #include "natsbench/train/environment.h"
-#include "natsbench/train/interrupt.h"
+#include "natsbench/util/interrupt.h"
 
 namespace natsbench::cli {
 
@@ -63,7 +63,7 @@ int run_sweep_command(const SweepArgs& args) {
   options.concurrent = args.concurrent;
   options.cuda_graphs = !args.no_graph;
 
-  train::install_stop_handlers();
+  install_stop_handlers();
   train::set_deterministic(!args.fast);
   spdlog::info(
       "natsbench {} sweep on {} ({} threads, {} run(s) at once): {} hp {}, {} archs, {} runs in "
@@ -119,8 +119,8 @@ int run_sweep_command(const SweepArgs& args) {
               {"interrupted", s.interrupted}});
   if (s.interrupted) {
     spdlog::warn("stopped by signal {}: checkpoint saved; run the same command again to resume",
-                 train::stop_signal());
-    return train::kInterruptedExitCode;
+                 stop_signal());
+    return kInterruptedExitCode;
   }
   return 0;
 }

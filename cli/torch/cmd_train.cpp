@@ -29,7 +29,7 @@
 #include "natsbench/model/device.h"
 #include "natsbench/sweep/job_size.h"
 #include "natsbench/train/environment.h"
-#include "natsbench/train/interrupt.h"
+#include "natsbench/util/interrupt.h"
 #include "natsbench/train/run_queue.h"
 #include "natsbench/train/throughput.h"
 #include "natsbench/train/trainer.h"
@@ -285,7 +285,7 @@ Action add_train_command(CLI::App& app) {
       if (!all_done) data.get(dataset);
     }
 
-    train::install_stop_handlers();
+    install_stop_handlers();
     train::set_deterministic(!o->fast);
     spdlog::info(
         "natsbench {} on {} ({} threads): {} {} hp {} ({} epochs), {} dataset(s) x {} "
@@ -372,8 +372,8 @@ Action add_train_command(CLI::App& app) {
     }
     if (interrupted) {
       spdlog::warn("stopped by signal {}: checkpoint saved; run the same command again to resume",
-                   train::stop_signal());
-      return train::kInterruptedExitCode;
+                   stop_signal());
+      return kInterruptedExitCode;
     }
     return 0;
   };

@@ -7,15 +7,19 @@
 #include <cstring>
 #include <deque>
 #include <exception>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <mutex>
 #include <thread>
 
+#include <unistd.h>
+
 #include "natsbench/bench/errors.h"
 #include "natsbench/io/bz2.h"
 #include "natsbench/io/pickle.h"
 #include "natsbench/util/atomic_file.h"
+#include "natsbench/util/interrupt.h"
 #include "schema.h"
 
 namespace natsbench::bench {
@@ -113,10 +117,7 @@ class DecompressPipe {
 // As load_file, but streams: decompression and unpickling run chunk by chunk (see
 // pickle::load_stream), so neither the compressed nor the decompressed file is held whole.
 Value load_file_streaming(const std::string& path, const pickle::LoadOptions& options) {
-  {
-    std::ifstream probe(path, std::ios::binary);  // same error as read_file for a missing file
-    if (!probe) throw Error("cannot read '" + path + "': " + std::strerror(errno));
-  }
+  ::close(open_regular_file(path));  // same error as read_file for a missing or special file
   try {
     std::unique_ptr<DecompressPipe> pipe;
     Value value = pickle::load_stream(
@@ -235,6 +236,7 @@ void write_arch_file(const std::string& path, const ArchInfo& info) {
 void write_benchmark_file(const std::string& path, const BenchmarkContents& contents) {
   // Streamed: the bytes of pickle::dump(meta_value(...)) without building the tree, which for
   // the whole topology space would take about 17 GB. One architecture's value exists at a time.
+  remove_stale_temporaries(path);
   AtomicFileWriter file(path);
   bz2::Compressor packer(9, bz2::kAutoThreads);
   const bz2::Sink to_file = [&](std::string_view bytes) { file.write(bytes); };
@@ -254,6 +256,7 @@ void write_benchmark_file(const std::string& path, const BenchmarkContents& cont
   std::size_t in_batch = 0;
   std::vector<Value> evaluated;
   for (const auto& [index, info] : contents.arch2infos) {
+    throw_if_stop_requested("writing '" + path + "'");
     if (in_batch == 0) out.mark();
     out.value(Value::integer(index));
     out.value(to_value(info));
@@ -270,6 +273,31 @@ void write_benchmark_file(const std::string& path, const BenchmarkContents& cont
   out.finish();
   packer.finish(to_file);
   file.commit();
+}
+
+void write_archive_dir(const std::string& dir, const BenchmarkContents& contents) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto status = fs::status(dir, ec);
+  if (fs::exists(status)) {
+    if (!fs::is_directory(status)) {
+      throw ArgError("'" + dir +
+                     "' exists and is not a directory: expected a new archive directory");
+    }
+    if (!fs::is_empty(dir, ec)) {
+      throw ArgError("'" + dir +
+                     "' is not empty: an archive directory is written whole; give a new or empty "
+                     "directory");
+    }
+  }
+  remove_stale_temporaries(dir);
+  TemporaryDirectory temp(dir);
+  write_meta_file((fs::path(temp.path()) / "meta.pickle.pbz2").string(), contents.meta_archs);
+  for (const auto& [index, info] : contents.arch2infos) {
+    throw_if_stop_requested("writing '" + dir + "'");
+    write_arch_file((fs::path(temp.path()) / arch_file_name(index)).string(), info);
+  }
+  temp.commit();
 }
 
 }  // namespace natsbench::bench

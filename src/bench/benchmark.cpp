@@ -1,6 +1,7 @@
 #include "natsbench/bench/benchmark.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <random>
 
@@ -27,6 +28,17 @@ double sum_of(const std::vector<double>& values) {
 }
 double mean_of(const std::vector<double>& values) {
   return sum_of(values) / static_cast<double>(values.size());
+}
+
+// The file of architecture `index` in an archive directory (6-digit name, or the unpadded one),
+// whatever its type, so that a FIFO or a broken file is reported rather than taken as missing.
+std::optional<std::string> arch_file_path(const std::string& root, int index) {
+  for (const auto& name : {arch_file_name(index), std::to_string(index) + ".pickle.pbz2"}) {
+    const auto path = fs::path(root) / name;
+    std::error_code ec;
+    if (fs::exists(fs::symlink_status(path, ec))) return path.string();
+  }
+  return std::nullopt;
 }
 
 std::string list_text(const std::vector<std::string>& items) {
@@ -220,7 +232,8 @@ Benchmark Benchmark::create(const std::string& requested, Space space, bool fast
                      ": fast mode needs an archive directory (meta.pickle.pbz2 + one file per "
                      "architecture)");
     }
-    Benchmark benchmark(space, read_meta_file((fs::path(path) / "meta.pickle.pbz2").string()));
+    const std::string meta_path = (fs::path(path) / "meta.pickle.pbz2").string();
+    Benchmark benchmark = with_checked_meta(space, read_meta_file(meta_path), meta_path);
     benchmark.fast_mode_ = true;
     benchmark.archive_dir_ = path;
     return benchmark;
@@ -230,9 +243,58 @@ Benchmark Benchmark::create(const std::string& requested, Space space, bool fast
                    ": expected a single benchmark file (use fast mode for an archive directory)");
   }
   auto contents = read_benchmark_file(path);
-  Benchmark benchmark(space, std::move(contents.meta_archs));
-  for (auto& [index, info] : contents.arch2infos) benchmark.set_arch_info(index, std::move(info));
+  Benchmark benchmark = with_checked_meta(space, std::move(contents.meta_archs), path);
+  for (auto& [index, info] : contents.arch2infos) {
+    benchmark.check_arch_info(index, info,
+                              single_quoted(path) + " architecture " + std::to_string(index));
+    benchmark.arch2infos_[index] = std::move(info);
+  }
   return benchmark;
+}
+
+namespace {
+// The space whose arch string syntax `arch` has (docs/archive-format.md §1.5), by its first
+// character: "|op~0|+|..." is a cell (tss), "8:16:..." a width list (sss).
+std::optional<Space> space_of_arch_string(std::string_view arch) {
+  if (arch.size() > 1 && arch.front() == '|' && arch.back() == '|') return Space::Topology;
+  if (!arch.empty() && arch.find_first_not_of("0123456789:") == std::string_view::npos) {
+    return Space::Size;
+  }
+  return std::nullopt;
+}
+}  // namespace
+
+Benchmark Benchmark::with_checked_meta(Space space, std::vector<std::string> meta_archs,
+                                       const std::string& path) {
+  const std::string where = single_quoted(path);
+  const std::string asked(space_name(space));
+  if (meta_archs.empty()) {
+    throw CorruptFileError(where + ": meta_archs is empty, expected the " +
+                           std::to_string(space_size(space)) + " architecture strings of " + asked);
+  }
+  const auto found = space_of_arch_string(meta_archs.front());
+  if (found && *found != space) {
+    throw ArgError(where + " holds the " + std::string(space_name(*found)) + " benchmark (" +
+                   std::to_string(meta_archs.size()) + " architectures such as " +
+                   single_quoted(meta_archs.front()) + "), not " + asked + " as requested");
+  }
+  for (std::size_t i = 0; i < meta_archs.size(); ++i) {
+    if (space_of_arch_string(meta_archs[i]) != space) {
+      throw CorruptFileError(where + ": meta_archs[" + std::to_string(i) +
+                             "] = " + single_quoted(meta_archs[i].substr(0, 80)) + " is not a " +
+                             asked + " architecture string");
+    }
+  }
+  if (static_cast<int>(meta_archs.size()) != space_size(space)) {
+    throw CorruptFileError(where + ": meta_archs holds " + std::to_string(meta_archs.size()) +
+                           " architectures, expected " + std::to_string(space_size(space)) +
+                           " for " + asked);
+  }
+  try {
+    return Benchmark(space, std::move(meta_archs));
+  } catch (const CorruptFileError& error) {
+    throw CorruptFileError(where + ": " + error.what());
+  }
 }
 
 const std::string& Benchmark::arch(int index) const {
@@ -279,7 +341,28 @@ std::vector<std::string> Benchmark::available_hps() const {
 
 void Benchmark::set_arch_info(int index, ArchInfo info) {
   arch(index);
+  check_arch_info(index, info, "architecture " + std::to_string(index));
   arch2infos_[index] = std::move(info);
+}
+
+void Benchmark::check_arch_info(int index, const ArchInfo& info, const std::string& where) const {
+  // A stored index or string that disagrees with the place the results were found under: a
+  // renamed or edited file would otherwise answer for another architecture. (-1 / empty: the
+  // key was absent, docs/archive-format.md §3.3.)
+  // Test fixtures that link one sample file under many indexes opt out (docs/robustness.md).
+  static const bool cloned_ok = std::getenv("NATSBENCH_ALLOW_CLONED_ARCH_FILES") != nullptr;
+  if (cloned_ok) return;
+  for (const auto& [hp, result] : info) {
+    const bool index_differs = result.arch_index != -1 && result.arch_index != index;
+    const bool string_differs = !result.arch_str.empty() && result.arch_str != "-1" &&
+                                result.arch_str != meta_archs_[index];
+    if (index_differs || string_differs) {
+      throw CorruptFileError(where + ": hp " + hp + " holds architecture " +
+                             std::to_string(result.arch_index) + " " +
+                             single_quoted(result.arch_str) + ", expected " +
+                             std::to_string(index) + " " + single_quoted(meta_archs_[index]));
+    }
+  }
 }
 
 const ArchInfo& Benchmark::prepare(int index) {
@@ -300,15 +383,15 @@ void Benchmark::reload(const std::string& archive_root, std::optional<int> index
   }
   const auto load_one = [&](int i) {
     arch(i);
-    auto path = fs::path(archive_root) / arch_file_name(i);
-    if (!fs::is_regular_file(path))
-      path = fs::path(archive_root) / (std::to_string(i) + ".pickle.pbz2");
-    if (!fs::is_regular_file(path)) {
+    const auto path = arch_file_path(archive_root, i);
+    if (!path) {
       throw UnknownIndexError("architecture " + std::to_string(i) + " has no results: " +
                               single_quoted((fs::path(archive_root) / arch_file_name(i)).string()) +
                               " does not exist");
     }
-    arch2infos_[i] = read_arch_file(path.string());
+    ArchInfo info = read_arch_file(*path);  // refuses a FIFO or device, naming it
+    check_arch_info(i, info, single_quoted(*path));
+    arch2infos_[i] = std::move(info);
   };
   if (index) {
     load_one(*index);
@@ -317,17 +400,10 @@ void Benchmark::reload(const std::string& archive_root, std::optional<int> index
   }
 }
 
-namespace {
-bool has_arch_file(const std::string& root, int index) {
-  return fs::is_regular_file(fs::path(root) / arch_file_name(index)) ||
-         fs::is_regular_file(fs::path(root) / (std::to_string(index) + ".pickle.pbz2"));
-}
-}  // namespace
-
 int Benchmark::load_all_available() {
   if (fast_mode_) {
     for (int i = 0; i < size(); ++i) {
-      if (arch2infos_.count(i) == 0 && has_arch_file(archive_dir_, i)) reload(archive_dir_, i);
+      if (arch2infos_.count(i) == 0 && arch_file_path(archive_dir_, i)) reload(archive_dir_, i);
     }
   }
   return static_cast<int>(arch2infos_.size());

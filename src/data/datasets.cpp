@@ -66,8 +66,7 @@ ImageSet concat(const std::vector<ImageSet>& parts) {
 class MappedFile {
  public:
   explicit MappedFile(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw Error("cannot read '" + path + "': " + std::strerror(errno));
+    const int fd = open_regular_file(path);
     struct stat info {};
     if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && info.st_size > 0) {
       size_ = static_cast<std::size_t>(info.st_size);

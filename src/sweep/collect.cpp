@@ -14,6 +14,7 @@
 #include "natsbench/sweep/plan_file.h"
 #include "natsbench/util/atomic_file.h"
 #include "natsbench/util/error.h"
+#include "natsbench/util/interrupt.h"
 #include "natsbench/util/md5.h"
 #include "natsbench/util/sha256.h"
 
@@ -201,16 +202,20 @@ std::string record_sanity(const train::RunRecord& r) {
     if (r.eval_images[k].first != info.eval_sets[k].name)
       return "eval sets differ from the dataset's";
   const auto bad = [](double acc) { return !(acc >= 0 && acc <= 100); };
+  const auto bad_time = [](double seconds) { return !(seconds >= 0 && std::isfinite(seconds)); };
   for (std::size_t e = 0; e < r.epochs.size(); ++e) {
     const auto& ep = r.epochs[e];
     const std::string at = " in epoch " + std::to_string(e);
     if (bad(ep.train.top1) || bad(ep.train.top5)) return "training accuracy outside [0, 100]" + at;
     if (!std::isfinite(ep.train.loss)) return "non-finite training loss" + at;
+    if (bad_time(ep.train.seconds)) return "training time negative or not finite" + at;
     for (const auto& [name, m] : ep.eval) {
       if (bad(m.top1) || bad(m.top5)) return name + " accuracy outside [0, 100]" + at;
       if (!std::isfinite(m.loss)) return name + " loss not finite" + at;
+      if (bad_time(m.seconds)) return name + " time negative or not finite" + at;
     }
   }
+  if (r.latency && bad_time(*r.latency)) return "latency negative or not finite";
   if (!(r.flop > 0) || !(r.param > 0)) return "flop/param not positive";
   return "";
 }
@@ -308,6 +313,15 @@ Gathered gather(const CollectOptions& o) {
       if (shared_device(r)) ++g.shared_device;
       records.emplace(key, std::make_pair(std::move(r), file));
     }
+  }
+  if (g.records == 0 && planned.empty()) {
+    std::string dirs;
+    for (const auto& dir : o.runs_dirs) dirs += (dirs.empty() ? "'" : ", '") + dir + "'";
+    std::string hps;
+    for (const auto& hp : o.hps) hps += (hps.empty() ? "" : ",") + hp;
+    throw ArgError("--runs " + dirs + ": no plan and no run record of the " +
+                   std::string(space_name(o.space)) + " space" +
+                   (hps.empty() ? "" : " with --hp " + hps) + ": nothing to check or collect");
   }
   for (const auto& key : missing_runs(planned, have_plans, finished)) {
     Problem p;
@@ -412,6 +426,7 @@ Written write_into(const Gathered& g, Space space, const std::string& out_dir,
   bench::BenchmarkContents contents;
   contents.meta_archs = meta_archs;
   for (const auto& [arch, info] : g.archs) {
+    throw_if_stop_requested("collect into '" + out_dir + "'");
     bench::write_arch_file((simple_tmp / bench::arch_file_name(arch)).string(), info);
     contents.arch2infos.emplace(arch, info);
   }

@@ -136,7 +136,28 @@ RunRecord record_from_json(const nlohmann::json& j, const std::string& source) {
     r.flop = j.at("flop").get<double>();
     r.param = j.at("param").get<double>();
     if (!j.at("latency").is_null()) r.latency = j.at("latency").get<double>();
+    const auto& stored_index = j.at("arch_index");
+    if (!stored_index.is_number_integer() ||
+        stored_index.get<std::int64_t>() != r.spec.arch.index) {
+      throw Error(source + ": arch_index " + stored_index.dump() + " is not the index of arch " +
+                  r.spec.arch.arch_str + " (" + std::to_string(r.spec.arch.index) + ")");
+    }
     const std::size_t epochs = j.at("epochs_done").get<std::size_t>();
+    // Every per-epoch series holds exactly epochs_done entries: more would be dropped unseen.
+    for (const char* series :
+         {"learning_rates", "train_losses", "train_acc1es", "train_acc5es", "train_times"}) {
+      if (j.at(series).size() != epochs) {
+        throw Error(source + ": " + series + " holds " + std::to_string(j.at(series).size()) +
+                    " entries, expected epochs_done = " + std::to_string(epochs));
+      }
+    }
+    for (const char* series : {"valid_losses", "valid_acc1es", "valid_acc5es", "valid_times"}) {
+      if (j.at(series).size() != epochs * r.eval_images.size()) {
+        throw Error(source + ": " + series + " holds " + std::to_string(j.at(series).size()) +
+                    " entries, expected " + std::to_string(epochs * r.eval_images.size()) +
+                    " (epochs_done x eval sets)");
+      }
+    }
     for (std::size_t e = 0; e < epochs; ++e) {
       EpochRecord ep;
       ep.lr = j.at("learning_rates").at(e).get<double>();

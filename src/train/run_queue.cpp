@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "natsbench/train/environment.h"
-#include "natsbench/train/interrupt.h"
+#include "natsbench/util/interrupt.h"
 
 namespace natsbench::train {
 

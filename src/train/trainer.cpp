@@ -14,7 +14,7 @@
 #include "natsbench/train/checkpoint.h"
 #include "natsbench/train/cuda_graph.h"
 #include "natsbench/train/fast_step.h"
-#include "natsbench/train/interrupt.h"
+#include "natsbench/util/interrupt.h"
 #include "natsbench/util/atomic_file.h"
 #include "natsbench/util/error.h"
 

@@ -1,9 +1,10 @@
-#include "natsbench/train/interrupt.h"
+#include "natsbench/util/interrupt.h"
 
 #include <atomic>
 #include <csignal>
+#include <string>
 
-namespace natsbench::train {
+namespace natsbench {
 
 namespace {
 
@@ -32,6 +33,18 @@ bool stop_requested() {
 int stop_signal() {
   return g_signal.load();
 }
+void throw_if_stop_requested(const std::string& what) {
+  if (const int sig = stop_signal()) throw Interrupted(sig, what);
+}
+
+Interrupted::Interrupted(int sig, const std::string& what)
+    : Error(what + ": interrupted by " +
+            (sig == SIGINT    ? "SIGINT"
+             : sig == SIGTERM ? "SIGTERM"
+                              : "a signal") +
+            "; nothing was written"),
+      signal_(sig) {}
+
 void request_stop() {
   g_signal.store(SIGTERM);
 }
@@ -39,4 +52,4 @@ void clear_stop() {
   g_signal.store(0);
 }
 
-}  // namespace natsbench::train
+}  // namespace natsbench

@@ -201,7 +201,7 @@ mkdir -p "$tmp/space/sss/hp-01/arch-000005"
 $py - "$tmp/space/sss/hp-01/arch-000005/seed-0777-cifar10.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
-r["space"] = "tss"; r["arch"] = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|none~0|nor_conv_3x3~1|avg_pool_3x3~2|"
+r["space"] = "tss"; r["arch"] = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|none~0|nor_conv_3x3~1|avg_pool_3x3~2|"; r["arch_index"] = 11
 json.dump(r, open(sys.argv[1], "w"))
 PY
 expect_collect_error "$tmp/space" "a record of the tss space, collecting sss"

@@ -13,7 +13,7 @@
 #include "natsbench/model/cost.h"
 #include "natsbench/train/checkpoint.h"
 #include "natsbench/train/cuda_graph.h"
-#include "natsbench/train/interrupt.h"
+#include "natsbench/util/interrupt.h"
 #include "natsbench/train/trainer.h"
 #include "natsbench/util/atomic_file.h"
 #include "train_test_util.h"
@@ -285,10 +285,10 @@ TEST_CASE("stopped mid-epoch or mid-evaluation and resumed: bit-identical metric
         train::run_paths(dir.str() + "/b" + std::to_string(stop_batch), spec);
     train::TrainHooks hooks;
     hooks.on_batch = [&](const train::Progress& p) {
-      if (p.epoch == 1 && p.batch == stop_batch) train::request_stop();
+      if (p.epoch == 1 && p.batch == stop_batch) natsbench::request_stop();
     };
     const train::RunResult stopped = train::train_run(spec, d, at::kCPU, paths, hooks);
-    train::clear_stop();
+    natsbench::clear_stop();
     CHECK(stopped.outcome == train::RunOutcome::Interrupted);
     CHECK(stopped.record.epochs.size() == 1);
     CHECK(std::filesystem::exists(paths.checkpoint));
@@ -338,7 +338,7 @@ TEST_CASE("interleaved runs: a failing run stops the others with checkpoints, th
   CHECK_THROWS_WITH(train::interleave_runs<Run>(2, next, end),
                     Catch::Contains(dir.str() + "/missing"));
   CHECK(ended == std::vector<std::string>{"good interrupted"});
-  CHECK_FALSE(train::stop_requested());  // the others were stopped one by one, not by the flag
+  CHECK_FALSE(natsbench::stop_requested());  // the others were stopped one by one, not by the flag
   REQUIRE(std::filesystem::exists(good.checkpoint));
   const train::RunResult resumed = train::train_run(spec, d, at::kCPU, good, {});
   CHECK(resumed.outcome == train::RunOutcome::Complete);
@@ -401,11 +401,11 @@ TEST_CASE("a corrupt or foreign checkpoint is reported and the run restarts from
   const train::RunPaths other_paths = train::run_paths(dir.str() + "/other", other);
   train::TrainHooks stop;
   stop.on_batch = [](const train::Progress& p) {
-    if (p.epoch == 1) train::request_stop();
+    if (p.epoch == 1) natsbench::request_stop();
   };
   REQUIRE(train::train_run(other, d, at::kCPU, other_paths, stop).outcome ==
           train::RunOutcome::Interrupted);
-  train::clear_stop();
+  natsbench::clear_stop();
   const train::RunPaths paths = train::run_paths(dir.str() + "/foreign", spec);
   std::filesystem::create_directories(std::filesystem::path(paths.checkpoint).parent_path());
   std::filesystem::copy_file(other_paths.checkpoint, paths.checkpoint);
@@ -568,10 +568,10 @@ TEST_CASE("CUDA: a run replayed as CUDA graphs records what an eager run records
   const train::RunPaths paths = train::run_paths(dir.str() + "/resumed", spec);
   train::TrainHooks stop;
   stop.on_batch = [](const train::Progress& p) {
-    if (p.epoch == 1 && p.batch == 10) train::request_stop();
+    if (p.epoch == 1 && p.batch == 10) natsbench::request_stop();
   };
   const train::RunResult stopped = train::train_run(spec, d, cuda, paths, stop);
-  train::clear_stop();
+  natsbench::clear_stop();
   REQUIRE(stopped.outcome == train::RunOutcome::Interrupted);
   const train::RunResult resumed = train::train_run(spec, d, cuda, paths, {});
   REQUIRE(resumed.outcome == train::RunOutcome::Complete);

@@ -26,6 +26,13 @@ BenchmarkContents read_benchmark_file(const std::string& path);
 
 void write_meta_file(const std::string& path, const std::vector<std::string>& meta_archs);
 void write_arch_file(const std::string& path, const ArchInfo& info);
+// Both writers below stop between architectures after SIGINT/SIGTERM (install_stop_handlers)
+// with Interrupted, leaving nothing behind, and first remove the temporaries that a killed
+// earlier write of the same target left ("<path>.tmp.XXXXXX").
 void write_benchmark_file(const std::string& path, const BenchmarkContents& contents);
+// An archive directory (meta + one file per architecture), written whole: into a temporary
+// directory beside `dir`, renamed to `dir` at the end. Refuses an existing `dir` that is not an
+// empty directory (stale files there would answer queries for architectures not written).
+void write_archive_dir(const std::string& dir, const BenchmarkContents& contents);
 
 }  // namespace natsbench::bench

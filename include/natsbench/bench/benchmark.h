@@ -117,7 +117,14 @@ class Benchmark {
   Benchmark& operator=(const Benchmark&) = delete;
 
  private:
+  // The benchmark of a meta list read from `path`, refused (naming the file) when the list is
+  // empty, of the other space, malformed, of the wrong size or has a duplicate.
+  static Benchmark with_checked_meta(Space space, std::vector<std::string> meta_archs,
+                                     const std::string& path);
   const ArchInfo& prepare(int index);
+  // Throws CorruptFileError (prefixed by `where`) when a stored arch_index or arch_str is not
+  // the one of `index`.
+  void check_arch_info(int index, const ArchInfo& info, const std::string& where) const;
   const ArchResult& arch_result(int index, const std::string& hp);
   Metrics metrics(const ArchResult& result, const std::string& dataset, const std::string& set,
                   std::optional<int> iepoch, SeedChoice seeds);
