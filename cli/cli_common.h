@@ -54,7 +54,8 @@ struct DataLocation {
   std::string root, splits;
 };
 DataLocation resolve_data(const std::string& data_root, const std::string& splits);
-void set_threads(int requested);  // --threads, else OMP_NUM_THREADS, else CPUs
+void check_threads(int requested);  // throws ArgError outside 0..1024 (0: the default)
+void set_threads(int requested);    // --threads, else OMP_NUM_THREADS, else CPUs
 // --concurrent of train and sweep: 1..32 (LibTorch's stream pool has 32 streams per device; more
 // runs would share streams and each costs its data copy and graph memory).
 void check_concurrent(int concurrent);

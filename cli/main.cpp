@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <map>
@@ -61,6 +63,28 @@ bool runs_here(int argc, char** argv) {
 
 }  // namespace
 
+namespace {
+// No numeric option means anything as nan or inf (`--flop-max nan` used to act as no limit):
+// refused for every option of the command line, whatever its type.
+void refuse_non_finite_numbers(const CLI::App& app) {
+  for (const CLI::App* parsed = &app;;) {
+    for (const CLI::Option* option : parsed->get_options()) {
+      for (const std::string& value : option->results()) {
+        char* end = nullptr;
+        const double number = std::strtod(value.c_str(), &end);
+        if (!value.empty() && end == value.c_str() + value.size() && !std::isfinite(number)) {
+          throw natsbench::ArgError(option->get_name() + " '" + value +
+                                    "': expected a finite number");
+        }
+      }
+    }
+    const auto subcommands = parsed->get_subcommands();
+    if (subcommands.empty()) break;
+    parsed = subcommands.front();
+  }
+}
+}  // namespace
+
 int main(int argc, char** argv) {
 #ifdef NATSBENCH_CORE_ONLY
   if (!runs_here(argc, argv)) return hand_over(argv);
@@ -113,6 +137,7 @@ int main(int argc, char** argv) {
   }
 
   try {
+    refuse_non_finite_numbers(app);
     // The innermost parsed subcommand of the table runs ("bench load", not "bench"; "query" for
     // "query more", whose subcommands are its own).
     CLI::App* runner = nullptr;

@@ -80,9 +80,14 @@ Action add_make_fake_data_command(CLI::App& app) {
                                  "Write a small learnable dataset in the official on-disk layout");
   cmd->add_option("--root", o->root, "Dataset root to write into")->required();
   cmd->add_option("--dataset", o->dataset, "cifar10, cifar100 or imagenet16")->required();
-  cmd->add_option("--train", o->train, "Training images (default 1000; ImageNet16 3000)");
-  cmd->add_option("--test", o->test, "Test/val images (default 200; ImageNet16 1000)");
-  cmd->add_option("--seed", o->seed, "Seed of the images and labels")->capture_default_str();
+  // Fake data lives in memory while written: a bound keeps a typo from ending in bad_alloc.
+  cmd->add_option("--train", o->train, "Training images (default 1000; ImageNet16 3000)")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1000000}));
+  cmd->add_option("--test", o->test, "Test/val images (default 200; ImageNet16 1000)")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1000000}));
+  cmd->add_option("--seed", o->seed, "Seed of the images and labels")
+      ->check(CLI::NonNegativeNumber)  // a negative seed would wrap to 2^64 - k
+      ->capture_default_str();
   cmd->add_option("--layout", o->layout, "python (pickles) or binary (CIFAR .bin files)")
       ->capture_default_str();
   cmd->add_flag("--no-splits", o->no_splits, "Do not write ROOT/splits/ for these sizes");
@@ -164,7 +169,9 @@ Action add_bench_data_command(CLI::App& bench) {
   cmd->add_option("--splits", o->splits, "Directory of the split files");
   cmd->add_option("--device", o->device, "cpu, cuda or cuda:N")->capture_default_str();
   cmd->add_option("--epochs", o->epochs, "Training epochs to time")->capture_default_str();
-  cmd->add_option("--seed", o->seed, "Pipeline seed")->capture_default_str();
+  cmd->add_option("--seed", o->seed, "Pipeline seed")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   cmd->add_flag("--compare-python", o->compare_python,
                 "Also time /usr/bin/python3 pickle + numpy loading the same raw files");
   return [o]() {

@@ -29,11 +29,11 @@
 #include "natsbench/model/device.h"
 #include "natsbench/sweep/job_size.h"
 #include "natsbench/train/environment.h"
-#include "natsbench/util/interrupt.h"
 #include "natsbench/train/run_queue.h"
 #include "natsbench/train/throughput.h"
 #include "natsbench/train/trainer.h"
 #include "natsbench/util/atomic_file.h"
+#include "natsbench/util/interrupt.h"
 
 namespace natsbench::cli {
 
@@ -263,7 +263,7 @@ Action add_train_command(CLI::App& app) {
     const train::HyperParams hp = train::load_hyper_params(o->hp);
     const auto seeds = parse_seeds(o->seeds);
     if (o->max_batches < 0) throw ArgError("--max-batches: expected >= 0 (0 = no cap)");
-    if (o->threads < 0) throw ArgError("--threads: expected >= 1");
+    check_threads(o->threads);
     check_concurrent(o->concurrent);
     const c10::Device device = model::parse_device(o->device);
     const auto [root, splits] = resolve_data(o->data_root, o->splits);
@@ -422,7 +422,7 @@ Action add_bench_train_command(CLI::App& bench) {
     train::ThroughputOptions t;
     t.arch = resolve_arch(space, o->arch);
     t.dataset = o->dataset;
-    if (o->threads < 0) throw ArgError("--threads: expected >= 1");
+    check_threads(o->threads);
     t.device = model::parse_device(o->device);
     t.graph = o->graph || (t.device.is_cuda() && !o->no_graph && o->step != "plain");
     if (o->step.empty()) {

@@ -27,8 +27,11 @@ class Reader {
   void only_keys(const YAML::Node& node, const std::string& where,
                  const std::set<std::string>& allowed) const {
     if (!node.IsMap()) fail(where.empty() ? "the document" : where, "expected a mapping");
+    std::set<std::string> seen;
     for (const auto& item : node) {
       const std::string key = item.first.as<std::string>();
+      // YAML leaves duplicate keys undefined; the first one would silently win.
+      if (!seen.insert(key).second) fail(join(where, key), "given twice");
       if (!allowed.count(key)) {
         std::string list;
         for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;

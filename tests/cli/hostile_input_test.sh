@@ -68,7 +68,15 @@ mkdir converted.tmp.AbC123 && touch converted.tmp.AbC123/000001.pickle.pbz2
 mkdir empty-runs
 expect 2 "nothing to check or collect" -- collect --check --space tss --runs empty-runs
 
-# 6. A file written by the official writer loads with the same answers as natsbench's own.
+# 6. Non-finite numbers, negative seeds and unbounded sizes are refused, naming the option.
+expect 2 "--flop-max 'nan': expected a finite number" -- query --space tss --benchmark "$tss" find-best --dataset cifar10 --metric valid --flop-max nan
+expect 2 "--param-max '-inf': expected a finite number" -- query --space tss --benchmark "$tss" find-best --dataset cifar10 --metric valid --param-max -inf
+expect 2 "--seed" -- make-fake-data --root fake --dataset cifar10 --seed -1
+expect 2 "--train" -- make-fake-data --root fake --dataset cifar10 --train 2147483647
+[ ! -e fake ] || fail "make-fake-data wrote fake/ for a refused command line"
+expect 2 "--threads 100000: expected 1 to 1024" -- train --space tss --arch 0 --datasets cifar10 --data-root fake --hp 01 --threads 100000 --out run
+
+# 7. A file written by the official writer loads with the same answers as natsbench's own.
 if "$python" -c "import sys; sys.path.insert(0, '$pydeps'); import numpy, nats_bench" 2>/dev/null; then
   "$python" "$here/../bench/write_official_benchmark.py" "$pydeps" "$tss" 30 official.pickle.pbz2 ||
     fail "write_official_benchmark.py"

@@ -102,6 +102,12 @@ TEST_CASE("a user's YAML file, and clear errors for bad ones", "[train]") {
   CHECK_THAT(parse_error(replaced(config_text(12), "Softmax", "LabelSmoothing")),
              Catch::Contains("criterion: expected Softmax"));
   CHECK_THAT(parse_error("- 1\n- 2\n"), Catch::Contains("expected a mapping"));
+  // A repeated key is refused, at the top and inside a section (issue 15: "epochs: 1" then
+  // "epochs: 2" was taken silently).
+  CHECK_THAT(parse_error(replaced(config_text(12), "epochs: 12", "epochs: 1\nepochs: 2")),
+             Catch::Contains("my.yaml: epochs: given twice"));
+  CHECK_THAT(parse_error(replaced(config_text(12), "  lr: 0.1\n", "  lr: 0.1\n  lr: 0.2\n")),
+             Catch::Contains("optimizer.lr: given twice"));
 }
 
 TEST_CASE("learning rate per epoch equals docs/training.md §9.2 exactly, constant within an epoch",
