@@ -1,7 +1,6 @@
 #include "natsbench/bench/archive.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
@@ -275,8 +274,11 @@ void write_benchmark_file(const std::string& path, const BenchmarkContents& cont
   file.commit();
 }
 
-void write_archive_dir(const std::string& dir, const BenchmarkContents& contents) {
+void write_archive_dir(const std::string& requested, const BenchmarkContents& contents) {
   namespace fs = std::filesystem;
+  // "out/" names the directory "out": its temporary sibling is "out.tmp.XXXXXX".
+  std::string dir = requested;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
   std::error_code ec;
   const auto status = fs::status(dir, ec);
   if (fs::exists(status)) {

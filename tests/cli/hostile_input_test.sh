@@ -63,6 +63,9 @@ mkdir converted.tmp.AbC123 && touch converted.tmp.AbC123/000001.pickle.pbz2
 "$natsbench" convert --space tss --from "$tss" --to converted >/dev/null || fail "convert"
 [ ! -e converted.tmp.AbC123 ] || fail "stale temporary directory kept"
 [ "$(ls converted | wc -l)" -eq 4 ] || fail "converted holds $(ls converted | wc -l) files, want 4"
+# A target spelt with a trailing slash (as in the README) names the same directory.
+"$natsbench" convert --space tss --from "$tss" --to slashed/ >/dev/null || fail "convert --to slashed/"
+[ "$(ls slashed | wc -l)" -eq 4 ] || fail "slashed/ holds $(ls slashed | wc -l) files, want 4"
 
 # 5. collect --check finds nothing for what was asked: an error, not a clean report.
 mkdir empty-runs
