@@ -100,7 +100,8 @@ class DecompressPipe {
 
  private:
   struct Cancelled {};
-  static constexpr std::size_t kMaxQueued = std::size_t{4} << 20;
+  // Small: the block decoder already keeps blocks decoded ahead.
+  static constexpr std::size_t kMaxQueued = std::size_t{1} << 20;
   std::mutex mutex_;
   std::condition_variable changed_;
   std::deque<std::string> chunks_;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <mutex>
+#include <set>
 
 #include "natsbench/util/error.h"
 
@@ -13,35 +15,129 @@ bool same_bits(double a, double b) {
 }
 }  // namespace
 
-void EpochSeries::push(int key, double value) {
+namespace {
+// Series longer than this are refused (the benchmark's longest has 200 entries).
+constexpr std::uint32_t kMaxSeriesLength = (std::uint32_t{1} << 30) - 1;
+
+// Eval set names are few ("ori-test", "x-valid", "x-test", ...) and repeated in every record:
+// each distinct name is stored once for the life of the process.
+const std::string* intern_set_name(std::string_view name) {
+  static std::mutex mutex;
+  static std::set<std::string, std::less<>> names;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = names.find(name);
+  if (it == names.end()) it = names.emplace(name).first;
+  return &*it;
+}
+}  // namespace
+
+EpochSeries::EpochSeries(const EpochSeries& other)
+    : constant_(other.constant_),
+      count_(other.count_),
+      capacity_(0),
+      constant_mode_(other.constant_mode_),
+      sparse_(other.sparse_) {
+  if (other.values_ != nullptr) {
+    values_.reset(new double[count_]);
+    std::copy(other.values_.get(), other.values_.get() + count_, values_.get());
+  }
+  if (other.keys_ != nullptr) {
+    keys_.reset(new int[count_]);
+    std::copy(other.keys_.get(), other.keys_.get() + count_, keys_.get());
+  }
+  capacity_ = values_ != nullptr || keys_ != nullptr ? count_ : 0;
+}
+
+EpochSeries::EpochSeries(EpochSeries&& other) noexcept
+    : values_(std::move(other.values_)),
+      keys_(std::move(other.keys_)),
+      constant_(other.constant_),
+      count_(other.count_),
+      capacity_(other.capacity_),
+      constant_mode_(other.constant_mode_),
+      sparse_(other.sparse_) {
+  other = EpochSeries();
+}
+
+EpochSeries& EpochSeries::operator=(const EpochSeries& other) {
+  if (this != &other) *this = EpochSeries(other);
+  return *this;
+}
+
+EpochSeries& EpochSeries::operator=(EpochSeries&& other) noexcept {
+  if (this == &other) return *this;
+  values_ = std::move(other.values_);
+  keys_ = std::move(other.keys_);
+  constant_ = other.constant_;
+  count_ = other.count_;
+  capacity_ = other.capacity_;
+  constant_mode_ = other.constant_mode_;
+  sparse_ = other.sparse_;
+  other.constant_ = 0;
+  other.count_ = 0;
+  other.capacity_ = 0;
+  other.constant_mode_ = 0;
+  other.sparse_ = 0;
+  return *this;
+}
+
+// Moves the values (and keys, when sparse) into arrays of `capacity` >= count_ entries.
+void EpochSeries::reallocate(std::uint32_t capacity) {
+  std::unique_ptr<double[]> values(new double[capacity]);
   if (constant_mode_) {
-    // Re-expand: rare (only when a caller appends after compact()).
-    values_.assign(count_, constant_);
-    constant_mode_ = false;
+    std::fill(values.get(), values.get() + count_, constant_);
+  } else if (count_ > 0) {
+    std::copy(values_.get(), values_.get() + count_, values.get());
   }
+  values_ = std::move(values);
+  if (sparse_) {
+    std::unique_ptr<int[]> keys(new int[capacity]);
+    if (count_ > 0) std::copy(keys_.get(), keys_.get() + count_, keys.get());
+    keys_ = std::move(keys);
+  }
+  capacity_ = capacity;
+  constant_mode_ = 0;
+}
+
+void EpochSeries::push(int key, double value) {
+  if (count_ >= kMaxSeriesLength) throw Error("epoch series: more than 2^30 entries");
   if (!sparse_ && key != static_cast<int>(count_)) {
-    sparse_ = true;
-    keys_.reserve(count_ + 1);
-    for (std::size_t i = 0; i < count_; ++i) keys_.push_back(static_cast<int>(i));
+    // The keys are no longer 0..n-1: list them (rare; only hand-made files). While constant,
+    // values_ has no capacity and the growth below sizes both arrays.
+    std::unique_ptr<int[]> keys(new int[std::max(std::uint32_t{capacity_}, count_)]);
+    for (std::uint32_t i = 0; i < count_; ++i) keys[i] = static_cast<int>(i);
+    keys_ = std::move(keys);
+    sparse_ = 1;
   }
-  if (sparse_) keys_.push_back(key);
-  values_.push_back(value);
+  if (constant_mode_ || count_ == capacity_ || values_ == nullptr) {
+    // Grow by half (+8): a series is pushed epoch by epoch while a file is read.
+    const std::uint64_t grown = std::uint64_t{count_} + count_ / 2 + 8;
+    reallocate(static_cast<std::uint32_t>(std::min<std::uint64_t>(grown, kMaxSeriesLength)));
+  }
+  values_[count_] = value;
+  if (sparse_) keys_[count_] = key;
   ++count_;
 }
 
 void EpochSeries::compact() {
-  if (constant_mode_ || values_.empty()) return;
-  for (double v : values_) {
-    if (!same_bits(v, values_.front())) {
-      values_.shrink_to_fit();
-      keys_.shrink_to_fit();
-      return;
-    }
+  if (constant_mode_ || count_ == 0) return;
+  bool constant = true;
+  for (std::uint32_t i = 1; constant && i < count_; ++i) {
+    constant = same_bits(values_[i], values_[0]);
   }
-  constant_ = values_.front();
-  constant_mode_ = true;
-  std::vector<double>().swap(values_);
-  keys_.shrink_to_fit();
+  if (constant) {
+    constant_ = values_[0];
+    values_.reset();
+    constant_mode_ = 1;
+    if (sparse_ && capacity_ != count_) {
+      std::unique_ptr<int[]> keys(new int[count_]);
+      std::copy(keys_.get(), keys_.get() + count_, keys.get());
+      keys_ = std::move(keys);
+    }
+    capacity_ = sparse_ ? count_ : 0;
+    return;
+  }
+  if (capacity_ != count_) reallocate(count_);
 }
 
 int EpochSeries::key_at(std::size_t position) const {
@@ -54,7 +150,7 @@ double EpochSeries::value_at(std::size_t position) const {
 
 std::size_t EpochSeries::position_of(int key) const {
   if (!sparse_) return key >= 0 && static_cast<std::size_t>(key) < count_ ? key : count_;
-  for (std::size_t i = 0; i < keys_.size(); ++i) {
+  for (std::size_t i = 0; i < count_; ++i) {
     if (keys_[i] == key) return i;
   }
   return count_;
@@ -76,11 +172,10 @@ bool EpochSeries::operator==(const EpochSeries& other) const {
 
 void EvalSeries::push(std::string_view set, int epoch, double value) {
   std::size_t index = 0;
-  while (index < sets_.size() && sets_[index] != set) ++index;
+  while (index < sets_.size() && *sets_[index].name != set) ++index;
   if (index == sets_.size()) {
     if (sets_.size() == 255) throw Error("eval dict: more than 255 distinct eval sets");
-    sets_.emplace_back(set);
-    series_.emplace_back();
+    sets_.push_back({intern_set_name(set), EpochSeries()});
   }
   if (order_kind_ != Order::Listed) {  // appended after compact(): list the order again
     std::vector<std::uint8_t> listed(count_);
@@ -88,7 +183,8 @@ void EvalSeries::push(std::string_view set, int epoch, double value) {
     order_ = std::move(listed);
     order_kind_ = Order::Listed;
   }
-  series_[index].push(epoch, value);
+  if (count_ >= kMaxSeriesLength) throw Error("eval dict: more than 2^30 entries");
+  sets_[index].series.push(epoch, value);
   order_.push_back(static_cast<std::uint8_t>(index));
   ++count_;
 }
@@ -103,12 +199,13 @@ std::uint8_t EvalSeries::set_at(std::size_t position) const {
       break;
   }
   std::size_t index = 0;
-  while (position >= series_[index].size()) position -= series_[index++].size();
+  while (position >= sets_[index].series.size()) position -= sets_[index++].series.size();
   return static_cast<std::uint8_t>(index);
 }
 
 void EvalSeries::compact() {
-  for (auto& series : series_) series.compact();
+  for (auto& set : sets_) set.series.compact();
+  sets_.shrink_to_fit();
   if (order_kind_ != Order::Listed) return;
   // Sets are numbered by first appearance, so grouped entries list a non-decreasing order.
   const bool grouped = std::is_sorted(order_.begin(), order_.end());
@@ -122,13 +219,11 @@ void EvalSeries::compact() {
   } else {
     order_.shrink_to_fit();
   }
-  sets_.shrink_to_fit();
-  series_.shrink_to_fit();
 }
 
 std::optional<double> EvalSeries::find(const std::string& set, int epoch) const {
-  for (std::size_t i = 0; i < sets_.size(); ++i) {
-    if (sets_[i] == set) return series_[i].find(epoch);
+  for (const auto& entry : sets_) {
+    if (*entry.name == set) return entry.series.find(epoch);
   }
   return std::nullopt;
 }
@@ -140,8 +235,8 @@ std::vector<EvalSeries::Entry> EvalSeries::entries() const {
   for (std::size_t i = 0; i < count_; ++i) {
     const auto index = set_at(i);
     const auto position = next[index]++;
-    out.push_back(
-        {&sets_[index], series_[index].key_at(position), series_[index].value_at(position)});
+    const auto& series = sets_[index].series;
+    out.push_back({sets_[index].name, series.key_at(position), series.value_at(position)});
   }
   return out;
 }

@@ -418,7 +418,8 @@ void decode_block(const unsigned char* d, std::size_t size, const Block& b, std:
 }
 
 // Decodes the planned blocks on `threads` workers and hands the outputs to `sink` in order,
-// keeping at most 2 blocks per worker decoded ahead of the sink.
+// keeping at most threads + 1 blocks decoded ahead of the sink (each about 1 MB: the look-ahead
+// is part of the peak memory of a benchmark load).
 // `on_consumed(n)`: the first n input bytes are no longer needed (every block before them has
 // been emitted); may be empty.
 void decode_blocks(const unsigned char* d, std::size_t size, const std::vector<Block>& blocks,
@@ -429,7 +430,7 @@ void decode_blocks(const unsigned char* d, std::size_t size, const std::vector<B
     std::string error;
     bool ready = false;
   };
-  const std::size_t window = std::size_t{2} * threads;
+  const std::size_t window = std::size_t{threads} + 1;
   std::vector<Slot> slots(blocks.size());
   std::mutex mutex;
   std::condition_variable changed;
@@ -668,7 +669,7 @@ void decompress_file(const std::string& path, const Sink& sink, unsigned threads
   struct stat st {};
   if (::fstat(fd, &st) != 0) throw Error("cannot read '" + path + "': " + std::strerror(errno));
   const auto file_size = static_cast<std::size_t>(st.st_size);
-  if (S_ISREG(st.st_mode) && file_size > 0 && resolve_threads(threads, file_size) > 1) {
+  if (S_ISREG(st.st_mode) && file_size > 0 && resolve_threads(threads, file_size) >= 1) {
     void* map = ::mmap(nullptr, file_size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (map != MAP_FAILED) {
       struct Unmap {
@@ -688,7 +689,7 @@ void decompress_file(const std::string& path, const Sink& sink, unsigned threads
         std::size_t released = 0;
         decode_blocks(d, file_size, blocks, n, sink, path, [&](std::size_t consumed) {
           const std::size_t upto = consumed / page * page;
-          if (upto >= released + (std::size_t{8} << 20)) {
+          if (upto >= released + (std::size_t{1} << 20)) {
             ::madvise(static_cast<char*>(map) + released, upto - released, MADV_DONTNEED);
             released = upto;
           }

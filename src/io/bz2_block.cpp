@@ -162,31 +162,36 @@ inline void move_to_front(std::uint8_t* list, int pos) {
 }
 
 // Undoes the initial run-length coding (4 equal bytes are followed by a count of 0..255 more)
-// of `text` into `out`. False when the block ends right after 4 equal bytes.
+// of `text` into `out`. False when the block ends right after 4 equal bytes. The output is
+// measured first so that `out` is exactly as large as the block (it is held in the decoders'
+// look-ahead, part of the peak memory of a benchmark load).
 bool undo_runs(const std::uint8_t* text, std::size_t n, std::string& out) {
-  std::size_t capacity = std::max<std::size_t>(out.capacity(), n + n / 2 + 1024);
-  out.resize(capacity);
-  auto* w = reinterpret_cast<std::uint8_t*>(out.data());
-  std::size_t written = 0, i = 0;
-  while (i < n) {
-    if (capacity - written < 260) {
-      capacity *= 2;
-      out.resize(capacity);
-      w = reinterpret_cast<std::uint8_t*>(out.data());
-    }
+  std::size_t size = 0;
+  for (std::size_t i = 0; i < n;) {
     const std::uint8_t b = text[i];
     if (i + 3 < n && text[i + 1] == b && text[i + 2] == b && text[i + 3] == b) {
       if (i + 4 >= n) return false;
-      const std::size_t run = 4u + text[i + 4];
-      std::memset(w + written, b, run);
-      written += run;
+      size += 4u + text[i + 4];
       i += 5;
     } else {
-      w[written++] = b;
+      ++size;
       ++i;
     }
   }
-  out.resize(written);
+  out.resize(size);
+  auto* w = reinterpret_cast<std::uint8_t*>(out.data());
+  for (std::size_t i = 0; i < n;) {
+    const std::uint8_t b = text[i];
+    if (i + 3 < n && text[i + 1] == b && text[i + 2] == b && text[i + 3] == b) {
+      const std::size_t run = 4u + text[i + 4];
+      std::memset(w, b, run);
+      w += run;
+      i += 5;
+    } else {
+      *w++ = b;
+      ++i;
+    }
+  }
   return true;
 }
 
@@ -201,9 +206,13 @@ bool undo_runs(const std::uint8_t* text, std::size_t n, std::string& out) {
 // put in order at the end. A flag bit in the entries that lead to a start row tells a chain
 // where to stop. Returns false unless the chains cover the block exactly once (in a corrupt
 // block `next` can be more than one cycle).
-bool inverse_bwt(const std::uint8_t* block, std::uint32_t n, std::uint32_t origin,
+//
+// Memory is reused to keep a decoder thread's scratch small: once next[] is built, `block` is
+// dead and becomes the chains' chunk pool (the caller sizes it for that), and once the chains
+// are walked, next[] is dead and receives the text (returned through `text`).
+bool inverse_bwt(std::uint8_t* block, std::uint32_t n, std::uint32_t origin,
                  const std::array<std::uint32_t, 256>& counts, std::uint32_t* next,
-                 std::uint8_t* text, BlockScratch& scratch) {
+                 std::uint8_t*& text, BlockScratch& scratch) {
   constexpr std::uint32_t kStopFlag = 0x80000000u, kRowMask = 0xFFFFFu;
   // Start rows, sorted: the origin and evenly spaced rows (only the origin for short blocks).
   std::array<std::uint32_t, kChains> starts;
@@ -244,7 +253,7 @@ bool inverse_bwt(const std::uint8_t* block, std::uint32_t n, std::uint32_t origi
     std::uint8_t* out_end;
   };
   const std::size_t chunk = kChunkBytes;
-  std::uint8_t* pool = scratch.chunks.get(n + static_cast<std::size_t>(chains + 1) * chunk);
+  std::uint8_t* pool = block;  // n + (chains + 1) * chunk bytes (see decode_block_fast)
   std::size_t next_chunk = 0;
   for (auto& list : scratch.chunk_lists) list.clear();
   std::array<Chain, kChains> live;
@@ -285,6 +294,7 @@ bool inverse_bwt(const std::uint8_t* block, std::uint32_t n, std::uint32_t origi
                             starts.begin());
   };
   int k = chain_of(origin);
+  text = reinterpret_cast<std::uint8_t*>(next);
   std::uint32_t written = 0;
   for (int visited = 1; visited <= chains; ++visited) {
     const auto& list = scratch.chunk_lists[k];
@@ -307,11 +317,14 @@ bool inverse_bwt(const std::uint8_t* block, std::uint32_t n, std::uint32_t origi
 template <typename T>
 void HugePageArray<T>::grow(std::size_t n) {
   release();
-  constexpr std::size_t kHuge = std::size_t{2} << 20;
-  const std::size_t bytes = (n * sizeof(T) + kHuge - 1) / kHuge * kHuge;
-  void* p = std::aligned_alloc(kHuge, bytes);
+  // Huge pages only for arrays of several of them (next[], read at random): rounding a smaller
+  // one up would keep up to a huge page of unused memory resident per decoder thread.
+  constexpr std::size_t kHuge = std::size_t{2} << 20, kPage = std::size_t{4} << 10;
+  const std::size_t align = n * sizeof(T) >= kHuge ? kHuge : kPage;
+  const std::size_t bytes = (n * sizeof(T) + align - 1) / align * align;
+  void* p = std::aligned_alloc(align, bytes);
   if (p == nullptr) throw std::bad_alloc();
-  ::madvise(p, bytes, MADV_HUGEPAGE);  // advice only: without huge pages it still works
+  if (align == kHuge) ::madvise(p, bytes, MADV_HUGEPAGE);  // advice only: works without
   data_ = static_cast<T*>(p);
   capacity_ = bytes / sizeof(T);
 }
@@ -399,7 +412,7 @@ bool decode_block_fast(const unsigned char* data, std::size_t size, std::uint64_
 
   // Huffman + run-length (RUNA/RUNB) + move-to-front decoding into the BWT output.
   const std::size_t limit = static_cast<std::size_t>(level - '0') * 100000;
-  std::uint8_t* block = scratch.symbols.get(limit);
+  std::uint8_t* block = scratch.symbols.get(limit + (kChains + 1) * kChunkBytes);
   std::size_t n = 0;
   std::array<std::uint32_t, 256> counts{};
   std::array<std::uint8_t, 256> front;  // move-to-front list of byte values
@@ -445,7 +458,7 @@ bool decode_block_fast(const unsigned char* data, std::size_t size, std::uint64_
   if (in.position() != end_bit || origin >= n) return false;
 
   std::uint32_t* next = scratch.next.get(limit);
-  std::uint8_t* text = scratch.text.get(limit);
+  std::uint8_t* text = nullptr;
   if (!inverse_bwt(block, static_cast<std::uint32_t>(n), origin, counts, next, text, scratch)) {
     return false;
   }

@@ -37,12 +37,13 @@ class HugePageArray {
 inline constexpr int kChains = 16;                 // chains of the inverse BWT walked at once
 inline constexpr std::size_t kChunkBytes = 16384;  // output chunk of one chain
 
-// Working memory of one decoder thread, reused from block to block (about 9 MB at level 9).
+// Working memory of one decoder thread, reused from block to block (6 MiB at level 9).
 struct BlockScratch {
-  HugePageArray<std::uint8_t> symbols;  // the block after Huffman + move-to-front (BWT output)
-  HugePageArray<std::uint8_t> text;     // the block after the inverse BWT (still run-length coded)
-  HugePageArray<std::uint32_t> next;    // next row << 8 | byte, for the inverse BWT
-  HugePageArray<std::uint8_t> chunks;   // the text stretches spelled by the inverse BWT's chains
+  // The block after Huffman + move-to-front (BWT output), then the pool of the text stretches
+  // spelled by the inverse BWT's chains.
+  HugePageArray<std::uint8_t> symbols;
+  // next row << 8 | byte for the inverse BWT, then the text (still run-length coded).
+  HugePageArray<std::uint32_t> next;
   std::vector<std::uint32_t> chunk_lists[kChains];  // chunks of each chain, in order
 };
 

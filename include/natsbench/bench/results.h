@@ -15,11 +15,19 @@
 
 namespace natsbench::bench {
 
-// An int -> double dict (epoch -> value) in insertion order.
+// An int -> double dict (epoch -> value) in insertion order. 32 bytes: a loaded benchmark holds
+// about a dozen per record, so their size is a tenth of its memory.
 class EpochSeries {
  public:
+  EpochSeries() : capacity_(0), constant_mode_(0), sparse_(0) {}
+  EpochSeries(const EpochSeries& other);
+  EpochSeries(EpochSeries&& other) noexcept;
+  EpochSeries& operator=(const EpochSeries& other);
+  EpochSeries& operator=(EpochSeries&& other) noexcept;
+  ~EpochSeries() = default;
+
   void push(int key, double value);
-  // Drops the storage of series whose values are all equal (bit for bit).
+  // Frees spare capacity, and the storage of series whose values are all equal (bit for bit).
   void compact();
 
   std::size_t size() const { return count_; }
@@ -32,12 +40,14 @@ class EpochSeries {
 
  private:
   std::size_t position_of(int key) const;  // size() when absent
-  std::vector<double> values_;             // empty when constant
-  std::vector<int> keys_;                  // only when sparse_ (keys not 0, 1, ..., n-1)
+  void reallocate(std::uint32_t capacity);
+  std::unique_ptr<double[]> values_;  // null when constant (or empty)
+  std::unique_ptr<int[]> keys_;       // only when sparse_ (keys not 0, 1, ..., n-1)
   double constant_ = 0;
-  std::size_t count_ = 0;
-  bool constant_mode_ = false;
-  bool sparse_ = false;
+  std::uint32_t count_ = 0;
+  std::uint32_t capacity_ : 30;  // of values_ and keys_
+  std::uint32_t constant_mode_ : 1;
+  std::uint32_t sparse_ : 1;
 };
 
 // A "<eval set>@<epoch>" -> double dict in insertion order, stored per eval set.
@@ -67,10 +77,13 @@ class EvalSeries {
   };
   std::uint8_t set_at(std::size_t position) const;
 
-  std::vector<std::string> sets_;
-  std::vector<EpochSeries> series_;  // parallel to sets_
+  struct SetSeries {
+    const std::string* name;  // interned: every record names the same few eval sets
+    EpochSeries series;
+  };
+  std::vector<SetSeries> sets_;
   std::vector<std::uint8_t> order_;  // Order::Listed only
-  std::size_t count_ = 0;
+  std::uint32_t count_ = 0;
   Order order_kind_ = Order::Listed;
 };
 
