@@ -43,17 +43,43 @@ std::vector<std::string> split_list(const std::string& text, const std::string& 
   return items;
 }
 
-void require_writable(const std::string& out) {
-  std::error_code ec;
-  std::filesystem::create_directories(out, ec);
-  if (ec) throw ArgError("--out " + out + ": cannot create the directory (" + ec.message() + ")");
-  const std::string probe = (std::filesystem::path(out) / ".natsbench-write-probe").string();
+namespace {
+// Creates and removes a probe file in `dir`; false when that fails.
+bool can_write_in(const std::filesystem::path& dir) {
+  const std::string probe = (dir / ".natsbench-write-probe").string();
   try {
     write_file_atomic(probe, "");
   } catch (const std::exception&) {
-    throw ArgError("--out " + out + ": the directory is not writable");
+    return false;
   }
+  std::error_code ec;
   std::filesystem::remove(probe, ec);
+  return true;
+}
+}  // namespace
+
+void require_writable(const std::string& out, const std::string& option) {
+  std::error_code ec;
+  std::filesystem::create_directories(out, ec);
+  if (ec) {
+    throw ArgError(option + " " + out + ": cannot create the directory (" + ec.message() + ")");
+  }
+  if (!can_write_in(out)) throw ArgError(option + " " + out + ": the directory is not writable");
+}
+
+void require_writable_file(const std::string& path, const std::string& option) {
+  if (path.empty()) throw ArgError(option + ": expected a path");
+  const auto absolute = std::filesystem::absolute(path).lexically_normal();
+  // "DIR/" names DIR: its parent is the directory written in.
+  const auto target = absolute.has_filename() ? absolute : absolute.parent_path();
+  const auto parent = target.parent_path();
+  std::error_code ec;
+  if (!std::filesystem::is_directory(parent, ec)) {
+    throw ArgError(option + " " + path + ": no directory " + parent.string());
+  }
+  if (!can_write_in(parent)) {
+    throw ArgError(option + " " + path + ": the directory " + parent.string() + " is not writable");
+  }
 }
 
 std::string default_data_root() {

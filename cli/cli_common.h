@@ -42,8 +42,14 @@ std::string version_string();
 
 // Shared argument helpers of train and sweep.
 std::vector<std::string> split_list(const std::string& text, const std::string& what);
-void require_writable(const std::string& out);  // --out: created; ArgError when not writable
-std::string default_data_root();                // $TORCH_HOME/cifar.python (util/torch_home.h)
+// Output paths, checked before any work: an output that cannot be written is a bad argument
+// (exit 2), whichever command names it.
+// A directory: created when missing; ArgError naming `option` when it cannot be created or written.
+void require_writable(const std::string& out, const std::string& option = "--out");
+// A file (or a directory written whole, as convert --to): its parent must be an existing,
+// writable directory and the path itself not a directory; ArgError naming `option` otherwise.
+void require_writable_file(const std::string& path, const std::string& option);
+std::string default_data_root();  // $TORCH_HOME/cifar.python (util/torch_home.h)
 // --datasets: known names, each once; --seeds: non-negative integers. ArgError otherwise.
 std::vector<std::string> parse_datasets(const std::string& text);
 // Every benchmark dataset as a --datasets value ("cifar10-valid,cifar10,...").

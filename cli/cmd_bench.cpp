@@ -81,6 +81,7 @@ Action add_bench_synth_command(CLI::App& bench) {
   return [o]() {
     const Space space = parse_space(o->space);
     if (o->archs <= 0) throw ArgError("--archs " + std::to_string(o->archs) + ": expected >= 1");
+    require_writable_file(o->out, "--out");
     auto source = bench::Benchmark::create(o->from, space, true);
     if (source.load_all_available() == 0) {
       throw ArgError("--from '" + o->from + "': the archive holds no architecture file");

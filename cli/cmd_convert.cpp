@@ -26,6 +26,7 @@ Action add_convert_command(CLI::App& app) {
   return [o]() {
     namespace fs = std::filesystem;
     const Space space = parse_space(o->space);
+    require_writable_file(o->to, "--to");
     const bool from_dir = fs::is_directory(o->from);
     auto api = bench::Benchmark::create(o->from, space, from_dir);
     api.load_all_available();

@@ -130,10 +130,7 @@ Action add_search_command(CLI::App& app) {
     }
     if (!o->trajectories.empty()) {
       // Checked before the runs, so that a typo does not cost a long search.
-      const auto parent = std::filesystem::absolute(o->trajectories).parent_path();
-      if (!std::filesystem::is_directory(parent)) {
-        throw ArgError("--trajectories " + o->trajectories + ": no directory " + parent.string());
-      }
+      require_writable_file(o->trajectories, "--trajectories");
       if (std::filesystem::is_directory(o->trajectories)) {
         throw ArgError("--trajectories " + o->trajectories + ": is a directory, expected a file");
       }

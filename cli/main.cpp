@@ -26,6 +26,31 @@ namespace {
 
 using natsbench::cli::find_command;
 
+// An error message as one line: control characters from user input (a pasted multi-line arch
+// string, a file name with a tab) are written as escapes.
+std::string one_line(std::string_view text) {
+  static const char* const kHex = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (byte < 0x20 || byte == 0x7f) {
+      out += "\\x";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 15];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 #ifdef NATSBENCH_CORE_ONLY
 // Whether this binary runs the command line itself: a command (and subcommand) of the table that
 // does not need LibTorch. Help without a command lists every command: natsbench-torch has them.
@@ -117,8 +142,8 @@ int main(int argc, char** argv) {
       found = found || sub->get_name() == argv[1];
     }
     if (!found) {
-      std::cerr << "natsbench: error: unknown command '" << argv[1] << "': expected one of "
-                << known << '\n';
+      std::cerr << "natsbench: error: unknown command '" << one_line(argv[1])
+                << "': expected one of " << known << '\n';
       return 2;
     }
   }
@@ -132,7 +157,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "natsbench: error: " << e.what() << " (see natsbench --help)\n";
+    std::cerr << "natsbench: error: " << one_line(e.what()) << " (see natsbench --help)\n";
     return 2;
   }
 
@@ -155,13 +180,13 @@ int main(int argc, char** argv) {
     return 1;
 #endif
   } catch (const natsbench::ArgError& e) {
-    std::cerr << "natsbench: error: " << e.what() << '\n';
+    std::cerr << "natsbench: error: " << one_line(e.what()) << '\n';
     return 2;
   } catch (const natsbench::Interrupted& e) {
     std::cerr << "natsbench: " << e.what() << '\n';
     return 128 + e.signal();
   } catch (const std::exception& e) {
-    std::cerr << "natsbench: error: " << e.what() << '\n';
+    std::cerr << "natsbench: error: " << one_line(e.what()) << '\n';
     return 1;
   }
 }

@@ -27,6 +27,7 @@ Action add_weights_command(CLI::App& app) {
   cmd->add_option("--out", options->out, "Output file (written atomically)")->required();
   return [options]() {
     const ArchConfig arch = options->candidate.resolve();
+    require_writable_file(options->out, "--out");
     const data::DatasetInfo& dataset = data::dataset(options->dataset);
     if (options->seed < 0) {
       throw ArgError("--seed " + std::to_string(options->seed) + ": expected a non-negative seed");

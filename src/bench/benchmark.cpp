@@ -1,5 +1,6 @@
 #include "natsbench/bench/benchmark.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -58,9 +59,9 @@ std::string list_text(const std::vector<T>& items) {
 int checked_epoch(const Record& record, std::optional<int> iepoch) {
   const int epoch = iepoch.value_or(record.epochs - 1);
   if (epoch < 0 || epoch >= record.epochs) {
-    throw BadEpochError("invalid iepoch=" + std::to_string(epoch) + " < " +
-                        std::to_string(record.epochs) + " (record " + record.name + ", seed " +
-                        record.seed + ")");
+    throw BadEpochError("iepoch " + std::to_string(epoch) + " is out of range: record " +
+                        record.name + " seed " + record.seed + " has epochs 0.." +
+                        std::to_string(record.epochs - 1));
   }
   return epoch;
 }
@@ -644,6 +645,18 @@ std::pair<int, std::optional<double>> Benchmark::find_best(const std::string& re
   // "valid" and "test" of a searchable dataset name the sets that report them (cifar10's
   // validation accuracy is cifar10-valid's x-valid).
   const data::DatasetInfo* row = data::find_dataset(dataset);
+  if (row != nullptr) {
+    // Checked up front: otherwise the first record's lookup reports a missing "bogus@199".
+    std::vector<std::string> known{"train"};
+    if (row->search) known.insert(known.end(), {"valid", "test"});
+    for (const auto& set : row->eval_sets) known.emplace_back(set.name);
+    if (std::find(known.begin(), known.end(), metric) == known.end()) {
+      std::string names;
+      for (const auto& name : known) names += (names.empty() ? "" : ", ") + name;
+      throw ArgError("find_best: metric " + single_quoted(metric) + " is not one of " + names +
+                     " (for " + dataset + ")");
+    }
+  }
   if (row != nullptr && row->search && (metric == "valid" || metric == "test")) {
     const data::SetRef& ref = metric == "valid" ? row->search->valid : row->search->test;
     dataset = std::string(ref.dataset);

@@ -79,6 +79,25 @@ expect 2 "--train" -- make-fake-data --root fake --dataset cifar10 --train 21474
 [ ! -e fake ] || fail "make-fake-data wrote fake/ for a refused command line"
 expect 2 "--threads 100000: expected 1 to 1024" -- train --space tss --arch 0 --datasets cifar10 --data-root fake --hp 01 --threads 100000 --out run
 
+# 8. Unclear messages: each names the argument and what was expected, on one line.
+q=(query --space tss --benchmark "$tss")
+expect 2 "metric 'bogus' is not one of train, valid, test, ori-test (for cifar10)" -- "${q[@]}" find-best --dataset cifar10 --metric bogus
+expect 2 "iepoch 200 is out of range: record cifar10 seed 0777 has epochs 0..199" -- "${q[@]}" more --index 11 --dataset cifar10 --hp 200 --iepoch 200
+expect 2 "iepoch -1 is out of range" -- "${q[@]}" more --index 11 --dataset cifar10 --hp 200 --iepoch -1
+expect 2 "'|nor_conv_3x3~0|+\\n|skip_connect~0|' is not in the tss benchmark" -- "${q[@]}" more --arch "$(printf '|nor_conv_3x3~0|+\n|skip_connect~0|')" --dataset cifar10
+# An output that cannot be written is a bad argument (exit 2) for every command, found before
+# any work.
+touch plain-file
+expect 2 "--to plain-file/out: no directory" -- convert --space tss --from "$tss" --to plain-file/out
+expect 2 "--to plain-file/x.pickle.pbz2: no directory" -- convert --space tss --from "$tss" --to plain-file/x.pickle.pbz2
+expect 2 "--out plain-file/x.pickle.pbz2: no directory" -- bench synth --space tss --from "$tss" --archs 2 --out plain-file/x.pickle.pbz2
+expect 2 "--out plain-file/bench: cannot create the directory" -- collect --space tss --runs empty-runs --out plain-file/bench
+expect 2 "--trajectories plain-file/t.jsonl: no directory" -- search --space tss --benchmark "$tss" --algo random --dataset cifar10 --trajectories plain-file/t.jsonl
+if [ -x "$(dirname "$natsbench")/natsbench-torch" ]; then
+  expect 2 "--out plain-file/w.pth: no directory" -- weights --space tss --index 11 --dataset cifar10 --seed 1 --out plain-file/w.pth
+  expect 2 "--out plain-file/run: cannot create the directory" -- train --space tss --arch 0 --datasets cifar10 --data-root . --hp 01 --out plain-file/run
+fi
+
 # 7. A file written by the official writer loads with the same answers as natsbench's own.
 if "$python" -c "import sys; sys.path.insert(0, '$pydeps'); import numpy, nats_bench" 2>/dev/null; then
   "$python" "$here/../bench/write_official_benchmark.py" "$pydeps" "$tss" 30 official.pickle.pbz2 ||

@@ -56,7 +56,7 @@ expect_error 2 "dataset 'cifar1000'" query --space tss --benchmark "$tss" more -
 expect_error 2 "architecture 12 has no results" query --space tss --benchmark "$tss" more --index 12 --dataset cifar10
 expect_error 2 "invalid index 15625" query --space tss --benchmark "$tss" more --index 15625 --dataset cifar10
 expect_error 2 "is not in the tss benchmark" query --space tss --benchmark "$tss" more --arch '|none~0|' --dataset cifar10
-expect_error 2 "invalid iepoch=12 < 12" query --space tss --benchmark "$tss" more --index 11 --dataset cifar10 --iepoch 12
+expect_error 2 "iepoch 12 is out of range: record cifar10 seed 0111 has epochs 0..11" query --space tss --benchmark "$tss" more --index 11 --dataset cifar10 --iepoch 12
 expect_error 2 "seed 888 is not among the seeds [111]" query --space tss --benchmark "$tss" more --index 11 --dataset cifar10 --seed 888
 expect_error 2 "expected cifar10, cifar100 or ImageNet16-120" query --space tss --benchmark "$tss" simulate --index 11 --dataset cifar10-valid
 expect_error 2 "fast mode needs an archive directory" query --space tss --benchmark "$home/one.pickle.pbz2" --fast-mode more --index 11 --dataset cifar10

@@ -9,6 +9,7 @@
 #include "natsbench/sweep/collect_steps.h"
 #include "natsbench/sweep/plan_file.h"
 #include "natsbench/train/hyper_params.h"
+#include "natsbench/train/record.h"
 #include "natsbench/util/atomic_file.h"
 
 using namespace natsbench;
@@ -140,6 +141,40 @@ TEST_CASE("collect steps: sanity of a usable record", "[sweep][collect]") {
   train::RunRecord no_cost = record(11, 777);
   no_cost.flop = 0;
   CHECK(sweep::record_sanity(no_cost) == "flop/param not positive");
+  // Times and latency: finite and >= 0 (a negative time would be collected into the benchmark).
+  train::RunRecord negative_time = record(11, 777);
+  negative_time.epochs[0].train.seconds = -1.5;
+  CHECK(sweep::record_sanity(negative_time) == "training time negative or not finite in epoch 0");
+  train::RunRecord infinite_eval_time = record(11, 777);
+  infinite_eval_time.epochs[0].eval[0].second.seconds = std::numeric_limits<double>::infinity();
+  CHECK(sweep::record_sanity(infinite_eval_time) ==
+        "ori-test time negative or not finite in epoch 0");
+  train::RunRecord negative_latency = record(11, 777);
+  negative_latency.latency = -0.01;
+  CHECK(sweep::record_sanity(negative_latency) == "latency negative or not finite");
+}
+
+TEST_CASE("collect steps: a record's index and per-epoch lists are checked on reading",
+          "[sweep][collect]") {
+  const nlohmann::json good = train::to_json(record(11, 777));
+  CHECK(train::record_from_json(good, "r.json").spec.arch.index == 11);
+  for (const nlohmann::json& index :
+       {nlohmann::json(0.5), nlohmann::json(99999), nlohmann::json(12), nlohmann::json("11")}) {
+    nlohmann::json edited = good;
+    edited["arch_index"] = index;
+    CHECK_THROWS_WITH(
+        train::record_from_json(edited, "r.json"),
+        Catch::Contains("r.json: arch_index " + index.dump() + " is not the index of arch"));
+  }
+  // A series with more entries than epochs_done would lose the extra epochs unseen.
+  nlohmann::json extra_epoch = good;
+  extra_epoch["train_losses"].push_back(1.0);
+  CHECK_THROWS_WITH(train::record_from_json(extra_epoch, "r.json"),
+                    Catch::Contains("train_losses holds 2 entries, expected epochs_done = 1"));
+  nlohmann::json extra_eval = good;
+  extra_eval["valid_times"]["ori-test@1"] = 0.1;
+  CHECK_THROWS_WITH(train::record_from_json(extra_eval, "r.json"),
+                    Catch::Contains("valid_times holds 2 entries, expected 1"));
 }
 
 TEST_CASE("collect steps: duplicates of a run agree up to times and environment",
