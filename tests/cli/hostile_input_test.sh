@@ -85,6 +85,27 @@ expect 2 "metric 'bogus' is not one of train, valid, test, ori-test (for cifar10
 expect 2 "iepoch 200 is out of range: record cifar10 seed 0777 has epochs 0..199" -- "${q[@]}" more --index 11 --dataset cifar10 --hp 200 --iepoch 200
 expect 2 "iepoch -1 is out of range" -- "${q[@]}" more --index 11 --dataset cifar10 --hp 200 --iepoch -1
 expect 2 "'|nor_conv_3x3~0|+\\n|skip_connect~0|' is not in the tss benchmark" -- "${q[@]}" more --arch "$(printf '|nor_conv_3x3~0|+\n|skip_connect~0|')" --dataset cifar10
+# A damaged meta list is named with its file: empty, a wrong count, a duplicate.
+for case in empty count duplicate; do
+  mkdir "meta-$case" && ln -s "$tss/000011.pickle.pbz2" "meta-$case/"
+  "$python" - "$tss/meta.pickle.pbz2" "meta-$case/meta.pickle.pbz2" "$case" <<'PY'
+import bz2, pickle, sys
+meta = pickle.load(bz2.open(sys.argv[1]))
+case = sys.argv[3]
+if case == "empty":
+    meta["meta_archs"], meta["total_archs"] = [], -5
+elif case == "count":
+    meta["meta_archs"] = meta["meta_archs"][:100]
+else:
+    meta["meta_archs"][5] = meta["meta_archs"][4]
+with bz2.open(sys.argv[2], "wb") as f:
+    pickle.dump(meta, f)
+PY
+done
+expect 1 "meta-empty/meta.pickle.pbz2': meta_archs is empty, expected the 15625" -- "${q[@]/$tss/meta-empty}" more --index 11 --dataset cifar10
+expect 1 "meta-count/meta.pickle.pbz2': meta_archs holds 100 architectures, expected 15625" -- "${q[@]/$tss/meta-count}" more --index 11 --dataset cifar10
+expect 1 "meta-duplicate/meta.pickle.pbz2" -- "${q[@]/$tss/meta-duplicate}" more --index 11 --dataset cifar10
+grep -qF "duplicate" err.txt || fail "a duplicate meta string is not called one: $(cat err.txt)"
 # An output that cannot be written is a bad argument (exit 2) for every command, found before
 # any work.
 touch plain-file
