@@ -1,4 +1,6 @@
-// natsbench weights --space S (--index N | --arch STR) --dataset D --seed S --out FILE
+// natsbench weights --space S (--index N | --arch STR | --supernet ALGO) --dataset D --seed S
+//                   --out FILE
+#include <algorithm>
 #include <memory>
 
 #include <torch/torch.h>
@@ -7,13 +9,14 @@
 #include "natsbench/data/registry.h"
 #include "natsbench/model/network.h"
 #include "natsbench/model/state_dict.h"
+#include "natsbench/model/topology_supernet.h"
 
 namespace natsbench::cli {
 
 Action add_weights_command(CLI::App& app) {
   struct Options {
     CandidateOptions candidate;
-    std::string dataset, out;
+    std::string supernet, dataset, out;
     std::int64_t seed = 0;
   };
   auto options = std::make_shared<Options>();
@@ -22,16 +25,42 @@ Action add_weights_command(CLI::App& app) {
       "Write the initial weights of a candidate after torch::manual_seed(seed), as a "
       "torch.load-compatible state dict with the reference key names");
   options->candidate.add_to(*cmd);
+  auto* supernet = cmd->add_option(
+      "--supernet", options->supernet,
+      "Instead of a candidate: the tss search supernet as the algorithm builds it (darts-v1, "
+      "darts-v2, gdas, setn, rsps: arch parameters drawn twice, as the reference's set_algo)");
+  supernet->excludes(options->candidate.index_option)->excludes(options->candidate.arch_option);
   cmd->add_option("--dataset", options->dataset, data::dataset_names())->required();
   cmd->add_option("--seed", options->seed, "Seed given to torch::manual_seed")->required();
   cmd->add_option("--out", options->out, "Output file (written atomically)")->required();
   return [options]() {
-    const ArchConfig arch = options->candidate.resolve();
-    require_writable_file(options->out, "--out");
     const data::DatasetInfo& dataset = data::dataset(options->dataset);
     if (options->seed < 0) {
       throw ArgError("--seed " + std::to_string(options->seed) + ": expected a non-negative seed");
     }
+    if (!options->supernet.empty()) {
+      static const std::vector<std::string> kAlgos = {"darts-v1", "darts-v2", "gdas", "setn",
+                                                      "rsps"};
+      if (parse_space(options->candidate.space) != Space::Topology) {
+        throw ArgError("--supernet: only the tss supernet exists so far");
+      }
+      if (std::find(kAlgos.begin(), kAlgos.end(), options->supernet) == kAlgos.end()) {
+        throw ArgError("--supernet '" + options->supernet +
+                       "': expected darts-v1, darts-v2, gdas, setn or rsps");
+      }
+      require_writable_file(options->out, "--out");
+      torch::manual_seed(static_cast<std::uint64_t>(options->seed));
+      model::TopologySupernet network(dataset.num_classes, /*redraw_arch=*/true);
+      model::save_state_dict(*network, options->out);
+      print_json({{"supernet", options->supernet},
+                  {"dataset", dataset.name},
+                  {"seed", options->seed},
+                  {"entries", model::state_dict(*network).size()},
+                  {"path", options->out}});
+      return 0;
+    }
+    const ArchConfig arch = options->candidate.resolve();
+    require_writable_file(options->out, "--out");
     torch::manual_seed(static_cast<std::uint64_t>(options->seed));
     auto network = model::make_network(arch, dataset.num_classes);
     model::save_state_dict(*network, options->out);

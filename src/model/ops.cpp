@@ -6,20 +6,20 @@
 namespace natsbench::model {
 
 namespace {
-torch::nn::Conv2d make_conv(int in_channels, int out_channels, int kernel, int stride,
-                            int padding) {
+torch::nn::Conv2d make_conv(int in_channels, int out_channels, int kernel, int stride, int padding,
+                            bool bias = false) {
   return torch::nn::Conv2d(torch::nn::Conv2dOptions(in_channels, out_channels, kernel)
                                .stride(stride)
                                .padding(padding)
-                               .bias(false));
+                               .bias(bias));
 }
 
-torch::nn::BatchNorm2d make_bn(int channels) {
+torch::nn::BatchNorm2d make_bn(int channels, bool affine = true) {
   return torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(channels)
                                     .eps(1e-5)
                                     .momentum(0.1)
-                                    .affine(true)
-                                    .track_running_stats(true));
+                                    .affine(affine)
+                                    .track_running_stats(affine));
 }
 
 torch::Tensor run_conv(torch::nn::Conv2d& conv, const torch::Tensor& x) {
@@ -30,9 +30,9 @@ torch::Tensor run_conv(torch::nn::Conv2d& conv, const torch::Tensor& x) {
 }  // namespace
 
 ReLUConvBNImpl::ReLUConvBNImpl(int in_channels, int out_channels, int kernel, int stride,
-                               int padding) {
-  conv_ = make_conv(in_channels, out_channels, kernel, stride, padding);
-  bn_ = make_bn(out_channels);
+                               int padding, bool affine) {
+  conv_ = make_conv(in_channels, out_channels, kernel, stride, padding, /*bias=*/!affine);
+  bn_ = make_bn(out_channels, affine);
   op_ = register_module("op", torch::nn::Sequential(torch::nn::ReLU(), conv_, bn_));
 }
 

@@ -8,12 +8,14 @@
 namespace natsbench::model {
 
 namespace {
+// Undefined tensors are skipped: LibTorch registers placeholders for the weights and running
+// statistics a BN without affine/tracking lacks, which PyTorch's state dicts do not list.
 void collect(const torch::nn::Module& module, const std::string& prefix, NamedTensors& out) {
   for (const auto& item : module.named_parameters(/*recurse=*/false)) {
-    out.emplace_back(prefix + item.key(), item.value());
+    if (item.value().defined()) out.emplace_back(prefix + item.key(), item.value());
   }
   for (const auto& item : module.named_buffers(/*recurse=*/false)) {
-    out.emplace_back(prefix + item.key(), item.value());
+    if (item.value().defined()) out.emplace_back(prefix + item.key(), item.value());
   }
   for (const auto& child : module.named_children()) {
     collect(*child.value(), prefix + child.key() + ".", out);

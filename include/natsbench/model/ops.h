@@ -14,11 +14,14 @@
 
 namespace natsbench::model {
 
-// ReLU -> Conv2d (no bias) -> BN, registered as one Sequential `op` so the conv is `op.1` and
-// the BN is `op.2`. The ReLU is not in-place: node tensors are shared by several edges.
+// ReLU -> Conv2d -> BN, registered as one Sequential `op` so the conv is `op.1` and the BN is
+// `op.2`. The ReLU is not in-place: node tensors are shared by several edges. `affine` false (the
+// search supernets): a BN without weights or running statistics, always normalising with the
+// batch's, and a conv with a bias (the reference's `bias = not affine`).
 class ReLUConvBNImpl : public torch::nn::Module {
  public:
-  ReLUConvBNImpl(int in_channels, int out_channels, int kernel, int stride, int padding);
+  ReLUConvBNImpl(int in_channels, int out_channels, int kernel, int stride, int padding,
+                 bool affine = true);
   torch::Tensor forward(const torch::Tensor& x);
 
  private:
