@@ -67,6 +67,22 @@ void require_writable(const std::string& out, const std::string& option) {
   if (!can_write_in(out)) throw ArgError(option + " " + out + ": the directory is not writable");
 }
 
+void require_creatable_dir(const std::string& out, const std::string& option) {
+  if (out.empty()) throw ArgError(option + ": expected a path");
+  std::error_code ec;
+  auto existing = std::filesystem::absolute(out).lexically_normal();
+  while (!std::filesystem::exists(existing, ec) && existing.has_relative_path()) {
+    existing = existing.parent_path();
+  }
+  if (!std::filesystem::is_directory(existing, ec)) {
+    throw ArgError(option + " " + out + ": " + existing.string() + " is not a directory");
+  }
+  if (!can_write_in(existing)) {
+    throw ArgError(option + " " + out + ": the directory " + existing.string() +
+                   " is not writable");
+  }
+}
+
 void require_writable_file(const std::string& path, const std::string& option) {
   if (path.empty()) throw ArgError(option + ": expected a path");
   const auto absolute = std::filesystem::absolute(path).lexically_normal();

@@ -46,6 +46,10 @@ std::vector<std::string> split_list(const std::string& text, const std::string& 
 // (exit 2), whichever command names it.
 // A directory: created when missing; ArgError naming `option` when it cannot be created or written.
 void require_writable(const std::string& out, const std::string& option = "--out");
+// A directory the command creates only when it writes (collect --out: a refused input leaves
+// nothing behind): it, or its nearest existing ancestor, must be a writable directory; nothing
+// is created here. ArgError naming `option` otherwise.
+void require_creatable_dir(const std::string& out, const std::string& option);
 // A file (or a directory written whole, as convert --to): its parent must be an existing,
 // writable directory and the path itself not a directory; ArgError naming `option` otherwise.
 void require_writable_file(const std::string& path, const std::string& option);

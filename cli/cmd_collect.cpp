@@ -28,7 +28,7 @@ Action add_collect_command(CLI::App& app) {
     options.runs_dirs = split_list(o->runs, "--runs");
     if (!o->hps.empty()) options.hps = split_list(o->hps, "--hp");
     if (!o->check && o->out.empty()) throw ArgError("--out: required unless --check");
-    if (!o->check) require_writable(o->out);
+    if (!o->check) require_creatable_dir(o->out, "--out");
     const sweep::Gathered g = sweep::gather(options);
     std::map<std::string, std::size_t> counts;
     for (const auto& p : g.problems) ++counts[p.kind];

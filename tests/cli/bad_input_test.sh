@@ -60,17 +60,17 @@ expect_error "--seed" -- weights --space tss --index 0 --dataset cifar10 --seed 
 expect_error "A subcommand is required" --
 expect_error "unknown command 'frobnicate': expected one of arch, cost, weights" -- frobnicate
 
-# An output path that cannot be written: one line, exit 1, no partial file left behind.
+# An output path that cannot be written: one line, exit 2 (a bad argument), nothing left behind.
 dir=$(mktemp -d)
 chmod 500 "$dir"
 if [ "$(id -u)" != 0 ]; then
   "$natsbench" weights --space tss --index 0 --dataset cifar10 --seed 1 --out "$dir/w.pt" >/dev/null 2>"$dir.err"
   status=$?
-  if [ "$status" -ne 1 ] || [ "$(wc -l <"$dir.err")" -ne 1 ]; then echo "FAIL: unwritable --out -> $status"; failures=$((failures + 1)); fi
+  if [ "$status" -ne 2 ] || [ "$(wc -l <"$dir.err")" -ne 1 ]; then echo "FAIL: unwritable --out -> $status"; failures=$((failures + 1)); fi
 fi
 "$natsbench" weights --space tss --index 0 --dataset cifar10 --seed 1 --out "$dir/missing/w.pt" >/dev/null 2>"$dir.err"
 status=$?
-if [ "$status" -ne 1 ] || [ "$(wc -l <"$dir.err")" -ne 1 ] || ! grep -q "cannot write '$dir/missing/w.pt'" "$dir.err"; then
+if [ "$status" -ne 2 ] || [ "$(wc -l <"$dir.err")" -ne 1 ] || ! grep -qF -- "--out $dir/missing/w.pt: no directory" "$dir.err"; then
   echo "FAIL: --out in a missing directory -> status $status"; cat "$dir.err"; failures=$((failures + 1))
 fi
 chmod 700 "$dir"; rm -rf "$dir" "$dir.err"

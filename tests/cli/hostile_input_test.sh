@@ -112,7 +112,9 @@ touch plain-file
 expect 2 "--to plain-file/out: no directory" -- convert --space tss --from "$tss" --to plain-file/out
 expect 2 "--to plain-file/x.pickle.pbz2: no directory" -- convert --space tss --from "$tss" --to plain-file/x.pickle.pbz2
 expect 2 "--out plain-file/x.pickle.pbz2: no directory" -- bench synth --space tss --from "$tss" --archs 2 --out plain-file/x.pickle.pbz2
-expect 2 "--out plain-file/bench: cannot create the directory" -- collect --space tss --runs empty-runs --out plain-file/bench
+expect 2 "plain-file is not a directory" -- collect --space tss --runs empty-runs --out plain-file/bench
+[ ! -e collected ] && "$natsbench" collect --space tss --runs empty-runs --out collected 2>/dev/null
+[ ! -e collected ] || fail "collect refused its input but left collected/ behind"
 expect 2 "--trajectories plain-file/t.jsonl: no directory" -- search --space tss --benchmark "$tss" --algo random --dataset cifar10 --trajectories plain-file/t.jsonl
 if [ -x "$(dirname "$natsbench")/natsbench-torch" ]; then
   expect 2 "--out plain-file/w.pth: no directory" -- weights --space tss --index 11 --dataset cifar10 --seed 1 --out plain-file/w.pth

@@ -17,9 +17,10 @@ NamedTensors state_dict(const torch::nn::Module& module);
 // Atomic write; Python reads it with torch.load(path).
 void save_state_dict(const torch::nn::Module& module, const std::string& path);
 
-// Loads a file written by save_state_dict or by Python's torch.save(net.state_dict(), path)
-// (a `module.` prefix is accepted). Every key must be present with the same shape; throws
-// Error naming the file and the first mismatching key.
+// Loads a file written by save_state_dict (a `module.` prefix is accepted). Every key must be
+// present with the same shape; throws Error naming the file and the first mismatching key.
+// Known gap: of Python's files, LibTorch 1.13's unpickler reads torch.save(dict(sd)) with two
+// or more entries, but not the OrderedDict that net.state_dict() returns (nor a one-entry dict).
 void load_state_dict(torch::nn::Module& module, const std::string& path);
 
 }  // namespace natsbench::model
