@@ -163,13 +163,11 @@ TopologySupernetImpl::TopologySupernetImpl(int num_classes, bool redraw_arch) {
     if (stage > 0) {
       auto block = ResNetBasicblock(channels, 2 * channels);
       cells_->push_back(block);
-      cell_list_.emplace_back(false, block.ptr());
       channels *= 2;
     }
     for (int i = 0; i < kCellsPerStage; ++i) {
       auto cell = SearchCell(channels);
       cells_->push_back(cell);
-      cell_list_.emplace_back(true, cell.ptr());
     }
   }
   lastact_ = register_module(
@@ -229,10 +227,10 @@ std::pair<torch::Tensor, torch::Tensor> TopologySupernetImpl::forward(const torc
       const auto argmax = std::get<1>(probs.max(-1, /*keepdim=*/true));
       const auto one_hot = torch::zeros_like(logits).scatter_(-1, argmax, 1.0);
       weights = one_hot - probs.detach() + probs;
-      if (torch::isinf(gumbels).any().item<bool>() || torch::isinf(probs).any().item<bool>() ||
-          torch::isnan(probs).any().item<bool>()) {
-        continue;
-      }
+      // One host sync for the three checks (the reference's `or` of three).
+      const auto bad =
+          torch::isinf(gumbels).any() | torch::isinf(probs).any() | torch::isnan(probs).any();
+      if (bad.item<bool>()) continue;
       const auto chosen = argmax.to(torch::kCPU).contiguous();
       for (std::size_t e = 0; e < kSupernetEdges.size(); ++e) {
         index[e] = static_cast<Op>(chosen.data_ptr<std::int64_t>()[e]);
@@ -251,27 +249,27 @@ std::pair<torch::Tensor, torch::Tensor> TopologySupernetImpl::forward(const torc
   }
 
   auto feature = stem_->forward(x);
-  for (const auto& [is_search, module] : cell_list_) {
-    if (!is_search) {
-      feature = std::static_pointer_cast<ResNetBasicblockImpl>(module)->forward(feature);
+  for (const auto& module : *cells_) {
+    auto* cell = module->as<SearchCellImpl>();
+    if (cell == nullptr) {
+      feature = module->as<ResNetBasicblockImpl>()->forward(feature);
       continue;
     }
-    auto& cell = static_cast<SearchCellImpl&>(*module);
     switch (mode_) {
       case SupernetMode::Joint:
-        feature = cell.forward_joint(feature, weights);
+        feature = cell->forward_joint(feature, weights);
         break;
       case SupernetMode::Gdas:
-        feature = cell.forward_gdas(feature, weights, index);
+        feature = cell->forward_gdas(feature, weights, index);
         break;
       case SupernetMode::Dynamic:
-        feature = cell.forward_dynamic(feature, *dynamic_arch_);
+        feature = cell->forward_dynamic(feature, *dynamic_arch_);
         break;
       case SupernetMode::Select:
-        feature = cell.forward_dynamic(feature, index);
+        feature = cell->forward_dynamic(feature, index);
         break;
       case SupernetMode::Urs:
-        feature = cell.forward_urs(feature, *python_random_);
+        feature = cell->forward_urs(feature, *python_random_);
         break;
     }
   }

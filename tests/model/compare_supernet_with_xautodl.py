@@ -41,6 +41,13 @@ OPS = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
 CLASSES = {"cifar10": 10, "cifar100": 100, "ImageNet16-120": 120}
 
 
+def report(label, problems, what):
+    print(f"{'ok' if not problems else 'FAIL'}: {label}: {what}")
+    for problem in problems[:10]:
+        print("   ", problem)
+    return not problems
+
+
 def reference_supernet(algo, dataset, seed):
     torch.manual_seed(seed)
     model = get_cell_based_tiny_net({
@@ -71,11 +78,7 @@ def check(algo, dataset, seed):
             continue
         if mine.shape != ref.shape or mine.dtype != ref.dtype or not torch.equal(mine, ref):
             problems.append(f"{key}: differs (shape {tuple(mine.shape)} vs {tuple(ref.shape)})")
-    status = "ok" if not problems else "FAIL"
-    print(f"{status}: {label}: {len(theirs)} entries compared")
-    for problem in problems[:10]:
-        print("   ", problem)
-    return not problems
+    return report(label, problems, f"{len(theirs)} entries compared")
 
 
 def check_pass(mode, algo, seed, arch=None):
@@ -106,11 +109,7 @@ def check_pass(mode, algo, seed, arch=None):
         if key in ours and not torch.equal(ours[key], value.detach()):
             diff = (ours[key] - value.detach()).abs().max().item()
             problems.append(f"{key}: differs (max abs diff {diff:.3g})")
-    status = "ok" if not problems else "FAIL"
-    print(f"{status}: {label}: {len(expected)} tensors compared")
-    for problem in problems[:10]:
-        print("   ", problem)
-    return not problems
+    return report(label, problems, f"{len(expected)} tensors compared")
 
 
 cases = [("darts-v1", "cifar10", 777), ("gdas", "cifar100", 888), ("rsps", "ImageNet16-120", 1)]

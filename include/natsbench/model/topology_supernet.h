@@ -90,7 +90,6 @@ class TopologySupernetImpl : public torch::nn::Module {
  private:
   torch::nn::Sequential stem_{nullptr};
   torch::nn::ModuleList cells_{nullptr};
-  std::vector<std::pair<bool, std::shared_ptr<torch::nn::Module>>> cell_list_;  // search cell?
   torch::nn::Sequential lastact_{nullptr};
   torch::nn::Linear classifier_{nullptr};
   torch::Tensor arch_parameters_;
