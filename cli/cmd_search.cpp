@@ -2,6 +2,11 @@
 //                  [--time-budget SEC] [--runs N] [--seed K] [--trajectories FILE] ...
 // Multi-trial NAS on a benchmark file (docs/nas-algorithms.md §6): N independent runs with seeds
 // K, K+1, ..., each scored as the paper does (§8.1), and their mean and population std.
+//
+// natsbench search --space tss --algo darts-v1|darts-v2|gdas|setn|rsps --dataset D --out DIR
+//                  [--data-root DIR] [--seeds 777,888,999] [--epochs 100] [--benchmark PATH] ...
+// Weight-sharing NAS: supernets trained on the images (§2-§4), run by natsbench-torch
+// (search_supernet.h).
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -17,6 +22,11 @@
 #include "natsbench/search/algorithm.h"
 #include "natsbench/search/multi_trial.h"
 #include "natsbench/util/atomic_file.h"
+#include "commands.h"
+#include "search_supernet.h"
+#ifndef NATSBENCH_CORE_ONLY
+#include "natsbench/search/supernet_search.h"
+#endif
 
 namespace natsbench::cli {
 
@@ -60,6 +70,27 @@ nlohmann::ordered_json trajectory_json(const bench::Benchmark& api, const search
 
 }  // namespace
 
+#ifdef NATSBENCH_CORE_ONLY
+// The registry lives in the Torch library; this binary only needs to know the names to hand the
+// command over (tests/cli/search_supernet_test.sh checks both lists agree).
+std::string supernet_algorithm_list() {
+  return "darts-v1, darts-v2, gdas, setn or rsps";
+}
+bool is_supernet_algorithm(const std::string& name) {
+  for (const char* known : {"darts-v1", "darts-v2", "gdas", "setn", "rsps"}) {
+    if (name == known) return true;
+  }
+  return false;
+}
+#else
+std::string supernet_algorithm_list() {
+  return search::supernet_algorithm_names();
+}
+bool is_supernet_algorithm(const std::string& name) {
+  return search::find_supernet_algorithm(name) != nullptr;
+}
+#endif
+
 Action add_search_command(CLI::App& app) {
   struct Options {
     std::string space, algorithm, dataset, trajectories;
@@ -71,24 +102,35 @@ Action add_search_command(CLI::App& app) {
     // One instance of every registered algorithm, whose knobs the options write into.
     std::vector<std::pair<std::string_view, std::unique_ptr<search::Algorithm>>> algorithms;
     std::vector<std::pair<CLI::Option*, std::string_view>> knobs;  // option, its algorithm
+    SupernetSearchArgs supernet;
+    std::vector<CLI::Option*> multi_trial_only, supernet_only;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand(
       "search",
-      "Multi-trial NAS (random, REA, REINFORCE, BOHB) on a benchmark's simulated training");
+      "NAS: multi-trial (random, REA, REINFORCE, BOHB) on a benchmark's simulated training, or "
+      "weight-sharing (DARTS, GDAS, SETN, RSPS) on the images");
   cmd->add_option("--space", o->space, "Search space: tss or sss")->required();
-  cmd->add_option("--algo", o->algorithm, search::algorithm_names())->required();
+  cmd->add_option("--algo", o->algorithm,
+                  "Multi-trial: " + search::algorithm_names() +
+                      "; weight-sharing (tss, trains a supernet): " + supernet_algorithm_list() +
+                      " (rsps is the reference's 'random')")
+      ->required();
   cmd->add_option("--dataset", o->dataset, data::dataset_names(true))->required();
   o->benchmark.add_to(*cmd);
+  auto& m = o->multi_trial_only;
+  auto& w = o->supernet_only;
   auto* budget =
       cmd->add_option("--time-budget", o->time_budget,
                       "Simulated seconds per run (default: the paper's, 20000 on cifar10, 40000 on "
                       "cifar100, 120000 tss / 60000 sss on ImageNet16-120)");
-  cmd->add_option("--runs", o->runs, "Independent runs (the paper: 500)")->capture_default_str();
-  cmd->add_option("--seed", o->seed, "Seed of the first run; run k uses seed + k")
-      ->capture_default_str();
-  cmd->add_option("--hp", o->settings.hp, "Fidelity of the simulated evaluations")
-      ->capture_default_str();
+  m.push_back(budget);
+  m.push_back(cmd->add_option("--runs", o->runs, "Independent runs (the paper: 500)")
+                  ->capture_default_str());
+  m.push_back(cmd->add_option("--seed", o->seed, "Seed of the first run; run k uses seed + k")
+                  ->capture_default_str());
+  m.push_back(cmd->add_option("--hp", o->settings.hp, "Fidelity of the simulated evaluations")
+                  ->capture_default_str());
   for (const auto& info : search::algorithms()) {
     auto& [name, algorithm] = o->algorithms.emplace_back(info.name, info.make());
     for (const auto& knob : algorithm->knobs()) {
@@ -101,15 +143,73 @@ Action add_search_command(CLI::App& app) {
       o->knobs.emplace_back(option, name);
     }
   }
-  cmd->add_option("--trajectories", o->trajectories,
-                  "Write every run's evaluations to this file (JSON lines, one run a line)");
+  m.push_back(
+      cmd->add_option("--trajectories", o->trajectories,
+                      "Write every run's evaluations to this file (JSON lines, one run a line)"));
+  auto& a = o->supernet;
+  w.push_back(cmd->add_option("--out", a.out,
+                              "Weight-sharing: directory of the run results and checkpoints"));
+  w.push_back(cmd->add_option("--data-root", a.data_root,
+                              "Weight-sharing: dataset root (default $TORCH_HOME/cifar.python)"));
+  w.push_back(cmd->add_option("--splits", a.splits,
+                              "Weight-sharing: directory of the split files (default "
+                              "DATA_ROOT/splits)"));
+  w.push_back(cmd->add_option("--seeds", a.seeds, "Weight-sharing: comma-separated seeds")
+                  ->capture_default_str());
+  w.push_back(cmd->add_option("--epochs", a.epochs, "Weight-sharing: epochs (the paper's E)")
+                  ->capture_default_str());
+  w.push_back(cmd->add_option("--device", a.device, "Weight-sharing: cpu, cuda or cuda:N")
+                  ->capture_default_str());
+  w.push_back(cmd->add_option("--max-batches", a.max_batches,
+                              "Weight-sharing: cap on the training steps of every epoch (smoke "
+                              "runs; recorded)"));
+  w.push_back(cmd->add_option("--threads", a.threads, "Weight-sharing: CPU threads"));
+  w.push_back(cmd->add_flag("--json", a.json,
+                            "Weight-sharing: print the summary as JSON instead of a table"));
 
   return [o, budget]() {
+    if (is_supernet_algorithm(o->algorithm)) {
+      for (const auto& [option, owner] : o->knobs) {
+        if (option->count() > 0) {
+          throw ArgError(option->get_name() + ": a setting of " + std::string(owner) + ", not of " +
+                         o->algorithm);
+        }
+      }
+      for (const auto* option : o->multi_trial_only) {
+        if (option->count() > 0) {
+          throw ArgError(option->get_name() + ": an option of the multi-trial algorithms, not of " +
+                         o->algorithm);
+        }
+      }
+      if (parse_space(o->space) != Space::Topology) {
+        throw ArgError("--space " + o->space + ": " + o->algorithm +
+                       " searches the topology space (tss)");
+      }
+      if (o->supernet.out.empty()) throw ArgError("--out: required by " + o->algorithm);
+#ifdef NATSBENCH_CORE_ONLY
+      throw NeedsTorch{};
+#else
+      o->supernet.algorithm = o->algorithm;
+      o->supernet.dataset = o->dataset;
+      o->supernet.benchmark = o->benchmark;
+      o->supernet.with_benchmark = !o->benchmark.path.empty();
+      return run_supernet_searches(o->supernet);
+#endif
+    }
+    for (const auto* option : o->supernet_only) {
+      if (option->count() > 0) {
+        throw ArgError(option->get_name() + ": an option of the weight-sharing algorithms (" +
+                       supernet_algorithm_list() + "), not of " + o->algorithm);
+      }
+    }
     const Space space = parse_space(o->space);
     search::Algorithm* algorithm = nullptr;
     for (auto& [name, instance] : o->algorithms)
       if (name == o->algorithm) algorithm = instance.get();
-    if (algorithm == nullptr) search::make_algorithm(o->algorithm);  // ArgError listing the names
+    if (algorithm == nullptr) {
+      throw ArgError("--algo " + o->algorithm + ": expected " + search::algorithm_names() +
+                     " (multi-trial) or " + supernet_algorithm_list() + " (weight-sharing)");
+    }
     for (const auto& [option, owner] : o->knobs) {
       if (option->count() > 0 && owner != o->algorithm) {
         throw ArgError(option->get_name() + ": a setting of " + std::string(owner) + ", not of " +

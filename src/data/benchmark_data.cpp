@@ -100,6 +100,23 @@ BenchmarkData load_benchmark_data(std::string_view name, const DataOptions& opti
   return make_benchmark_data(name, source, options.splits_dir);
 }
 
+SearchData load_search_data(std::string_view name, const DataOptions& options) {
+  const DatasetInfo& info = searchable_dataset(name, "search");
+  ReadOptions read;
+  read.verify = options.verify;
+  const SourceData source = read_source(info.source, options.root, read);
+  SearchData out;
+  out.name = std::string(info.name);
+  out.num_classes = info.num_classes;
+  out.pad = info.pad;
+  out.norm = source_info(info.source).norm;
+  out.warnings = source.warnings;
+  SplitCache splits(source, options.splits_dir);
+  out.weight_split = splits.cut(info.search->weight_split);
+  out.arch_split = splits.cut(info.search->arch_split);
+  return out;
+}
+
 void move_to_device(BenchmarkData& data, const c10::Device& device) {
   const auto move = [&](ImageSet& set) {
     set.images = set.images.to(device);

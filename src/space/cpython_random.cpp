@@ -95,4 +95,23 @@ std::uint32_t CPythonRandom::randbelow(std::uint32_t n) {
   return r;
 }
 
+std::vector<std::uint64_t> CPythonRandom::state() const {
+  std::vector<std::uint64_t> out(mt_.begin(), mt_.end());
+  out.push_back(static_cast<std::uint64_t>(index_));
+  out.push_back(drawn_);
+  return out;
+}
+
+void CPythonRandom::set_state(const std::vector<std::uint64_t>& state) {
+  if (state.size() != kStateSize + 2 || state[kStateSize] > kStateSize) {
+    throw Error("Python random state: expected 624 words, a position and a count");
+  }
+  for (int i = 0; i < kStateSize; ++i) {
+    if (state[i] > 0xffffffffu) throw Error("Python random state: a word beyond 32 bits");
+    mt_[i] = static_cast<std::uint32_t>(state[i]);
+  }
+  index_ = static_cast<int>(state[kStateSize]);
+  drawn_ = state[kStateSize + 1];
+}
+
 }  // namespace natsbench

@@ -45,24 +45,7 @@ std::vector<at::Generator> run_generators() {
 
 }  // namespace
 
-void save_checkpoint(const std::string& path, const torch::nn::Module& model,
-                     const torch::optim::Optimizer& optimizer, const CheckpointState& state) {
-  torch::serialize::OutputArchive archive;
-  torch::serialize::OutputArchive model_archive, optimizer_archive;
-  model.save(model_archive);
-  optimizer.save(optimizer_archive);
-  archive.write("model", model_archive);
-  archive.write("optimizer", optimizer_archive);
-  auto gens = run_generators();
-  for (std::size_t i = 0; i < gens.size(); ++i) {
-    std::lock_guard<std::mutex> lock(gens[i].mutex());
-    archive.write("generator_" + std::to_string(i), gens[i].get_state());
-  }
-  const nlohmann::json meta = {
-      {"record", to_json(state.record)},          {"epoch", state.epoch},
-      {"next_batch", state.next_batch},           {"partial", stats_json(state.partial)},
-      {"partial_seconds", state.partial_seconds}, {"generators", gens.size()}};
-  archive.write("state", c10::IValue(meta.dump()));
+void write_archive_file(const std::string& path, torch::serialize::OutputArchive& archive) {
   std::ostringstream payload;
   archive.save_to(payload);
   const std::string bytes = payload.str();
@@ -70,8 +53,7 @@ void save_checkpoint(const std::string& path, const torch::nn::Module& model,
                               std::to_string(bytes.size()) + "\n" + bytes);
 }
 
-CheckpointState load_checkpoint(const std::string& path, const RunSpec& expected,
-                                torch::nn::Module& model, torch::optim::Optimizer& optimizer) {
+void read_archive_file(const std::string& path, torch::serialize::InputArchive& archive) {
   const std::string file = read_file(path);
   const auto fail = [&](const std::string& what) -> CheckpointError {
     return CheckpointError(path + ": " + what);
@@ -87,10 +69,70 @@ CheckpointState load_checkpoint(const std::string& path, const RunSpec& expected
                std::to_string(file.size() - eol - 1) + ")");
   const std::string_view payload = std::string_view(file).substr(eol + 1);
   if (md5_hex(payload) != md5) throw fail("corrupt (md5 of the payload does not match)");
-
   try {
-    torch::serialize::InputArchive archive;
     archive.load_from(payload.data(), payload.size());
+  } catch (const std::exception& e) {
+    throw fail(std::string("unreadable (") + e.what() + ")");
+  }
+}
+
+void write_generator_states(torch::serialize::OutputArchive& archive) {
+  auto gens = run_generators();
+  archive.write("generators", c10::IValue(static_cast<std::int64_t>(gens.size())));
+  for (std::size_t i = 0; i < gens.size(); ++i) {
+    std::lock_guard<std::mutex> lock(gens[i].mutex());
+    archive.write("generator_" + std::to_string(i), gens[i].get_state());
+  }
+}
+
+std::function<void()> read_generator_states(torch::serialize::InputArchive& archive,
+                                            const std::string& path) {
+  const auto gens = run_generators();
+  c10::IValue count;
+  archive.read("generators", count);
+  if (static_cast<std::size_t>(count.toInt()) != gens.size()) {
+    throw CheckpointError(path + ": written with " + std::to_string(count.toInt()) +
+                          " generators (CPU + CUDA devices), this process has " +
+                          std::to_string(gens.size()));
+  }
+  std::vector<at::Tensor> states(gens.size());
+  for (std::size_t i = 0; i < gens.size(); ++i)
+    archive.read("generator_" + std::to_string(i), states[i]);
+  return [gens, states]() {
+    for (std::size_t i = 0; i < gens.size(); ++i) {
+      auto gen = gens[i];
+      std::lock_guard<std::mutex> lock(gen.mutex());
+      gen.set_state(states[i]);
+    }
+  };
+}
+
+void save_checkpoint(const std::string& path, const torch::nn::Module& model,
+                     const torch::optim::Optimizer& optimizer, const CheckpointState& state) {
+  torch::serialize::OutputArchive archive;
+  torch::serialize::OutputArchive model_archive, optimizer_archive;
+  model.save(model_archive);
+  optimizer.save(optimizer_archive);
+  archive.write("model", model_archive);
+  archive.write("optimizer", optimizer_archive);
+  write_generator_states(archive);
+  const nlohmann::json meta = {{"record", to_json(state.record)},
+                               {"epoch", state.epoch},
+                               {"next_batch", state.next_batch},
+                               {"partial", stats_json(state.partial)},
+                               {"partial_seconds", state.partial_seconds}};
+  archive.write("state", c10::IValue(meta.dump()));
+  write_archive_file(path, archive);
+}
+
+CheckpointState load_checkpoint(const std::string& path, const RunSpec& expected,
+                                torch::nn::Module& model, torch::optim::Optimizer& optimizer) {
+  const auto fail = [&](const std::string& what) -> CheckpointError {
+    return CheckpointError(path + ": " + what);
+  };
+  torch::serialize::InputArchive archive;
+  read_archive_file(path, archive);
+  try {
     c10::IValue meta_value;
     archive.read("state", meta_value);
     const nlohmann::json meta = nlohmann::json::parse(meta_value.toStringRef());
@@ -102,25 +144,14 @@ CheckpointState load_checkpoint(const std::string& path, const RunSpec& expected
     state.next_batch = meta.at("next_batch").get<std::int64_t>();
     state.partial = stats_from_json(meta.at("partial"));
     state.partial_seconds = meta.at("partial_seconds").get<double>();
-    const auto gens = run_generators();
-    if (meta.at("generators").get<std::size_t>() != gens.size())
-      throw fail("written with " + meta.at("generators").dump() +
-                 " generators (CPU + CUDA devices), this process has " +
-                 std::to_string(gens.size()));
-    std::vector<at::Tensor> gen_states(gens.size());
-    for (std::size_t i = 0; i < gens.size(); ++i)
-      archive.read("generator_" + std::to_string(i), gen_states[i]);
+    const auto restore_generators = read_generator_states(archive, path);
     // Everything is read: restore.
     torch::serialize::InputArchive model_archive, optimizer_archive;
     archive.read("model", model_archive);
     archive.read("optimizer", optimizer_archive);
     model.load(model_archive);
     optimizer.load(optimizer_archive);
-    for (std::size_t i = 0; i < gens.size(); ++i) {
-      auto gen = gens[i];
-      std::lock_guard<std::mutex> lock(gen.mutex());
-      gen.set_state(gen_states[i]);
-    }
+    restore_generators();
     return state;
   } catch (const CheckpointError&) {
     throw;

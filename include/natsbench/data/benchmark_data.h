@@ -46,6 +46,19 @@ BenchmarkData load_benchmark_data(std::string_view name, const DataOptions& opti
 BenchmarkData make_benchmark_data(std::string_view name, const SourceData& source,
                                   const std::string& splits_dir);
 
+// The two halves of a weight-sharing search (docs/nas-algorithms.md §2.1): the supernet's weights
+// train on the weight split, the architecture is chosen on the arch split.
+struct SearchData {
+  std::string name;
+  int num_classes = 0;
+  int pad = 0;
+  Normalization norm;
+  ImageSet weight_split, arch_split;
+  std::vector<std::string> warnings;
+};
+// ArgError for a dataset the paper does not search on; Error as load_benchmark_data.
+SearchData load_search_data(std::string_view name, const DataOptions& options);
+
 // Moves every image set to `device` once, so that the loaders of all runs on it share one copy
 // instead of each copying the sets (concurrent runs, one after another on the same data).
 void move_to_device(BenchmarkData& data, const c10::Device& device);

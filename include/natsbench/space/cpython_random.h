@@ -33,6 +33,11 @@ class CPythonRandom {
   // How many 32-bit outputs have been drawn since seeding.
   std::uint64_t outputs_drawn() const { return drawn_; }
 
+  // The whole state, for checkpoints: the 624 words, the position in them, the draw count.
+  std::vector<std::uint64_t> state() const;
+  // Throws Error unless `state` is one that state() returned.
+  void set_state(const std::vector<std::uint64_t>& state);
+
  private:
   void init_genrand(std::uint32_t s);
   void regenerate();
