@@ -17,12 +17,12 @@
 #include <variant>
 
 #include "cli_common.h"
+#include "commands.h"
 #include "natsbench/bench/benchmark.h"
 #include "natsbench/data/registry.h"
 #include "natsbench/search/algorithm.h"
 #include "natsbench/search/multi_trial.h"
 #include "natsbench/util/atomic_file.h"
-#include "commands.h"
 #include "search_supernet.h"
 #ifndef NATSBENCH_CORE_ONLY
 #include "natsbench/search/supernet_search.h"
@@ -163,6 +163,10 @@ Action add_search_command(CLI::App& app) {
   w.push_back(cmd->add_option("--max-batches", a.max_batches,
                               "Weight-sharing: cap on the training steps of every epoch (smoke "
                               "runs; recorded)"));
+  w.push_back(cmd->add_option("--candidates", a.candidates,
+                              "Weight-sharing: architectures SETN and RSPS score per derivation "
+                              "(the reference's eval_candidate_num)")
+                  ->capture_default_str());
   w.push_back(cmd->add_option("--threads", a.threads, "Weight-sharing: CPU threads"));
   w.push_back(cmd->add_flag("--json", a.json,
                             "Weight-sharing: print the summary as JSON instead of a table"));

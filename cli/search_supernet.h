@@ -12,7 +12,7 @@ namespace natsbench::cli {
 
 struct SupernetSearchArgs {
   std::string algorithm, dataset, data_root, splits, out, device = "cpu", seeds = "777,888,999";
-  int epochs = 100, threads = 0;
+  int epochs = 100, threads = 0, candidates = 100;
   std::int64_t max_batches = 0;
   bool json = false;
   BenchmarkOptions benchmark;

@@ -54,6 +54,7 @@ void mean_std(const std::vector<double>& values, double& mean, double& std_dev) 
 int run_supernet_searches(const SupernetSearchArgs& a) {
   const auto seeds = parse_seeds(a.seeds);
   if (a.epochs < 1) throw ArgError("--epochs: expected at least 1");
+  if (a.candidates < 1) throw ArgError("--candidates: expected at least 1");
   if (a.max_batches < 0) throw ArgError("--max-batches: expected >= 0 (0 = no cap)");
   check_threads(a.threads);
   const c10::Device device = model::parse_device(a.device);
@@ -97,6 +98,7 @@ int run_supernet_searches(const SupernetSearchArgs& a) {
     options.seed = seed;
     options.epochs = a.epochs;
     options.max_batches = a.max_batches;
+    options.candidates = a.candidates;
     options.checkpoint = (fs::path(a.out) / (run_name(a, seed) + ".ckpt")).string();
     const std::string label = "[" + std::to_string(k + 1) + "/" + std::to_string(seeds.size()) +
                               " " + run_name(a, seed) + "]";

@@ -28,6 +28,7 @@ struct SupernetRunOptions {
   int epochs = 100;              // the paper's E
   std::int64_t max_batches = 0;  // training steps per epoch; 0 = the whole weight split
   std::int64_t batch_size = 64, valid_batch_size = 512;
+  int candidates = 100;    // SETN's and RSPS's architectures scored per derivation
   std::string checkpoint;  // written after every epoch and on a stop request; empty = none
 };
 

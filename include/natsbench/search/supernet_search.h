@@ -71,6 +71,7 @@ struct SupernetState {
   std::unique_ptr<torch::optim::Adam> arch_optimizer;   // null when nothing is learnt (RSPS)
   CPythonRandom random;  // Python's `random` of the reference's main process (stream P)
   int epoch = 0, epochs = 0;
+  int candidates = 100;  // SETN's and RSPS's candidates per derivation (eval_candidate_num)
 
   explicit SupernetState(std::uint64_t seed) : random(seed) {}
   double lr() const;

@@ -8,8 +8,6 @@ namespace natsbench::search {
 
 namespace {
 
-constexpr int kCandidates = 100;
-
 class Rsps : public SupernetAlgorithm {
  public:
   std::optional<ArchAdam> arch_adam() const override { return std::nullopt; }
@@ -23,7 +21,7 @@ class Rsps : public SupernetAlgorithm {
     return forward_loss(*state.net, batch.arch_images, batch.arch_labels);
   }
   Selection derive(SupernetState& state, ValidBatches& valid) override {
-    return select_best(*state.net, random_cells(state.random, kCandidates), valid);
+    return select_best(*state.net, random_cells(state.random, state.candidates), valid);
   }
   void prepare_valid(SupernetState& state, const model::EdgeOps& /*genotype*/) override {
     state.net->set_mode(model::SupernetMode::Urs);

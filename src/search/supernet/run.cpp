@@ -206,7 +206,8 @@ nlohmann::ordered_json run_identity(const SupernetRunOptions& o, const data::Sea
           {"epochs", o.epochs},
           {"max_batches", o.max_batches},
           {"batch_size", o.batch_size},
-          {"valid_batch_size", o.valid_batch_size}};
+          {"valid_batch_size", o.valid_batch_size},
+          {"candidates", o.candidates}};
 }
 
 struct Position {
@@ -234,14 +235,16 @@ void save(const std::string& path, SupernetSearch& search, const nlohmann::order
                 torch::tensor(std::vector<std::int64_t>(words.begin(), words.end())));
   nlohmann::ordered_json history = nlohmann::ordered_json::array();
   for (const auto& e : result.history) history.push_back(epoch_json(e));
-  const nlohmann::ordered_json meta = {{"run", identity},
-                                       {"epoch", at.epoch},
-                                       {"next_step", at.next_step},
-                                       {"base", at.base.to_json()},
-                                       {"arch", at.arch.to_json()},
-                                       {"seconds", at.seconds},
-                                       {"search_seconds", result.search_seconds},
-                                       {"history", history}};
+  // Which parameters have had a gradient: those get weight decay and momentum on every step
+  // from then on, used or not (the zero-filled grads of the reference), so it is state.
+  std::vector<bool> live;
+  for (const auto& p : state.net->parameters()) live.push_back(p.grad().defined());
+  const nlohmann::ordered_json meta = {
+      {"run", identity},           {"live", live},
+      {"epoch", at.epoch},         {"next_step", at.next_step},
+      {"base", at.base.to_json()}, {"arch", at.arch.to_json()},
+      {"seconds", at.seconds},     {"search_seconds", result.search_seconds},
+      {"history", history}};
   archive.write("state", c10::IValue(meta.dump()));
   train::write_archive_file(path, archive);
 }
@@ -266,6 +269,7 @@ Position restore(const std::string& path, SupernetSearch& search,
     at.seconds = meta.at("seconds").get<double>();
     std::vector<SupernetEpoch> history;
     for (const auto& e : meta.at("history")) history.push_back(epoch_from_json(e));
+    const auto live = meta.at("live").get<std::vector<bool>>();
     torch::Tensor words;
     archive.read("python_random", words);
     const auto restore_generators = train::read_generator_states(archive, path);
@@ -274,8 +278,16 @@ Position restore(const std::string& path, SupernetSearch& search,
     archive.read("net", net);
     archive.read("sgd", sgd);
     if (state.arch_optimizer) archive.read("adam", adam);
+    auto parameters = state.net->parameters();
+    if (live.size() != parameters.size()) {
+      throw train::CheckpointError(path + ": written for another supernet (" +
+                                   std::to_string(live.size()) + " parameters)");
+    }
     // Everything is read: restore.
     state.net->load(net);
+    for (std::size_t i = 0; i < parameters.size(); ++i) {
+      if (live[i]) parameters[i].mutable_grad() = torch::zeros_like(parameters[i]);
+    }
     state.weight_optimizer->load(sgd);
     if (state.arch_optimizer) state.arch_optimizer->load(adam);
     const auto* w = words.data_ptr<std::int64_t>();
@@ -297,6 +309,7 @@ SupernetRunResult run_supernet_search(const SupernetRunOptions& options, const d
                                       const c10::Device& device, const SupernetProgress& progress,
                                       const std::function<void(const std::string&)>& warn) {
   if (options.max_batches < 0) throw ArgError("--max-batches: expected 0 (all) or more");
+  if (options.candidates < 1) throw ArgError("--candidates: expected at least 1");
   if (d.weight_split.size() == 0 || d.arch_split.size() == 0) {
     throw ArgError("search: dataset " + d.name + " has an empty weight or arch split");
   }
@@ -328,6 +341,7 @@ SupernetRunResult run_supernet_search(const SupernetRunOptions& options, const d
       at = {};
     }
   }
+  search->state().candidates = options.candidates;
   auto& net = *search->state().net;
   const bool gdas = result.algorithm == "gdas";
 

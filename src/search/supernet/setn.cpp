@@ -8,8 +8,6 @@ namespace natsbench::search {
 
 namespace {
 
-constexpr int kCandidates = 100;
-
 class Setn : public SupernetAlgorithm {
  public:
   void prepare_weight_step(SupernetState& state) override {
@@ -24,8 +22,8 @@ class Setn : public SupernetAlgorithm {
     return arch_gradient_step(state, batch);
   }
   Selection derive(SupernetState& state, ValidBatches& valid) override {
-    return select_best(*state.net, most_probable_cells(state.net->arch_parameters(), kCandidates),
-                       valid);
+    return select_best(*state.net,
+                       most_probable_cells(state.net->arch_parameters(), state.candidates), valid);
   }
   void prepare_valid(SupernetState& state, const model::EdgeOps& genotype) override {
     state.net->set_mode(model::SupernetMode::Dynamic);
