@@ -21,6 +21,7 @@ Action add_bench_load_command(CLI::App& bench);
 Action add_bench_synth_command(CLI::App& bench);
 Action add_bench_data_command(CLI::App& bench);
 Action add_bench_train_command(CLI::App& bench);
+Action add_bench_search_command(CLI::App& bench);
 Action add_dataset_command(CLI::App& app);
 Action add_make_fake_data_command(CLI::App& app);
 Action add_train_command(CLI::App& app);
@@ -41,6 +42,7 @@ const std::vector<Command>& commands() {
       {"bench synth", add_bench_synth_command, false},
       {"bench data", NATSBENCH_TORCH_FACTORY(add_bench_data_command), true},
       {"bench train", NATSBENCH_TORCH_FACTORY(add_bench_train_command), true},
+      {"bench search", NATSBENCH_TORCH_FACTORY(add_bench_search_command), true},
       {"dataset", NATSBENCH_TORCH_FACTORY(add_dataset_command), true},
       {"make-fake-data", NATSBENCH_TORCH_FACTORY(add_make_fake_data_command), true},
       {"train", NATSBENCH_TORCH_FACTORY(add_train_command), true},
