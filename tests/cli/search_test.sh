@@ -407,7 +407,7 @@ PY
 fi
 
 # 7. Bad input.
-expect_error 2 "algorithm 'evolution': expected random, rea" -- \
+expect_error 2 "--algo evolution: expected random, rea" -- \
   search --space tss --algo evolution --dataset cifar10 --benchmark "$tss"
 expect_error 2 "dataset 'cifar10-valid': expected cifar10, cifar100 or ImageNet16-120" -- \
   search --space tss --algo random --dataset cifar10-valid --benchmark "$tss"
