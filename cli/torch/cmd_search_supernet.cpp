@@ -64,10 +64,39 @@ int run_supernet_searches(const SupernetSearchArgs& a) {
   if (a.with_benchmark) api.emplace(a.benchmark.open(Space::Topology));
   set_threads(a.threads);
 
-  // Finished runs need no data; the others share one load.
+  auto options_of = [&](std::uint64_t seed) {
+    search::SupernetRunOptions options;
+    options.algorithm = a.algorithm;
+    options.seed = seed;
+    options.epochs = a.epochs;
+    options.max_batches = a.max_batches;
+    options.candidates = a.candidates;
+    options.checkpoint = (fs::path(a.out) / (run_name(a, seed) + ".ckpt")).string();
+    return options;
+  };
+  // Finished runs need no data; the others share one load. A result of other settings under the
+  // same name is another run's: refused rather than reported as this one.
   std::vector<std::uint64_t> todo;
   for (const auto seed : seeds) {
-    if (!fs::exists(fs::path(a.out) / (run_name(a, seed) + ".json"))) todo.push_back(seed);
+    const fs::path path = fs::path(a.out) / (run_name(a, seed) + ".json");
+    if (!fs::exists(path)) {
+      todo.push_back(seed);
+      continue;
+    }
+    nlohmann::ordered_json done;
+    try {
+      done = nlohmann::ordered_json::parse(read_file(path.string()));
+    } catch (const std::exception& e) {
+      throw Error(path.string() + ": not a search result (" + e.what() +
+                  "); remove it to run the seed again");
+    }
+    const auto expected = search::run_settings(options_of(seed), a.dataset);
+    if (!done.contains("settings") || done["settings"] != expected) {
+      throw ArgError("--out " + a.out + ": " + path.filename().string() +
+                     " holds a run with other settings (" +
+                     (done.contains("settings") ? done["settings"].dump() : "none") +
+                     "); use another --out");
+    }
   }
   std::optional<data::SearchData> images;
   if (!todo.empty()) {
@@ -93,13 +122,7 @@ int run_supernet_searches(const SupernetSearchArgs& a) {
       spdlog::info("[{}] done before: {}", run_name(a, seed), result_path.string());
       continue;
     }
-    search::SupernetRunOptions options;
-    options.algorithm = a.algorithm;
-    options.seed = seed;
-    options.epochs = a.epochs;
-    options.max_batches = a.max_batches;
-    options.candidates = a.candidates;
-    options.checkpoint = (fs::path(a.out) / (run_name(a, seed) + ".ckpt")).string();
+    const auto options = options_of(seed);
     const std::string label = "[" + std::to_string(k + 1) + "/" + std::to_string(seeds.size()) +
                               " " + run_name(a, seed) + "]";
     const auto started = Clock::now();

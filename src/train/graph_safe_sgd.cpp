@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "natsbench/train/hyper_params.h"
+#include "natsbench/train/optimizer_state.h"
 #include "natsbench/util/error.h"
 
 // Gradients zeroed in place instead of dropped (LibTorch 2.x): backward then stores 0 + g instead
@@ -15,24 +16,6 @@
 // (a fused multiply-add), and for any p other than -0.0 the sign of a zero g does not change d.
 
 namespace natsbench::train {
-
-namespace {
-
-// torch::optim::SGD keys its state by the parameter's TensorImpl: as a pointer in LibTorch 2.x,
-// as that pointer printed to a string (c10::guts::to_string) in 1.13.
-template <typename Map>
-typename Map::key_type state_key(const Map&, const at::Tensor& p) {
-  using Key = typename Map::key_type;
-  if constexpr (std::is_same_v<Key, std::string>) {
-    std::ostringstream text;
-    text << p.unsafeGetTensorImpl();
-    return text.str();
-  } else {
-    return static_cast<Key>(p.unsafeGetTensorImpl());
-  }
-}
-
-}  // namespace
 
 GraphSafeSgd::GraphSafeSgd(std::vector<at::Tensor> params, const HyperParams& hp,
                            const c10::Device& device, LrSource lr_source)
@@ -102,7 +85,7 @@ void GraphSafeSgd::step() {
 void GraphSafeSgd::save_to(torch::optim::SGD& sgd) const {
   auto& state = sgd.state();
   for (std::size_t i = 0; i < params_.size(); ++i) {
-    const auto key = state_key(state, params_[i]);
+    const auto key = optimizer_state_key(state, params_[i]);
     if (!buffers_[i].defined()) {
       state.erase(key);
       continue;
@@ -118,7 +101,7 @@ void GraphSafeSgd::save_to(torch::optim::SGD& sgd) const {
 void GraphSafeSgd::load_from(torch::optim::SGD& sgd) {
   auto& state = sgd.state();
   for (std::size_t i = 0; i < params_.size(); ++i) {
-    const auto it = state.find(state_key(state, params_[i]));
+    const auto it = state.find(optimizer_state_key(state, params_[i]));
     if (it == state.end()) {
       buffers_[i] = at::Tensor();
       continue;

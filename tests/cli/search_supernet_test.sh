@@ -124,6 +124,8 @@ expect_error 2 "--out: required by darts-v1" -- search --space tss --algo darts-
 expect_error 2 "darts-v1, darts-v2, gdas, setn or rsps" -- search --space tss --algo enas2 --dataset cifar10
 expect_error 2 "dataset 'cifar10-valid'" -- search --space tss --algo gdas --dataset cifar10-valid --data-root "$tmp/data" --out "$tmp/x"
 expect_error 2 "--epochs" -- search --space tss --algo gdas --dataset ImageNet16-120 --data-root "$tmp/data" --out "$tmp/x" --epochs 0
+# A finished result of other settings in --out is refused, not taken as this run's.
+expect_error 2 "holds a run with other settings" -- search --space tss --algo gdas --dataset ImageNet16-120 --data-root "$tmp/data" --out "$tmp/gdas" --seeds 5 --epochs 4 --max-batches 2 --candidates 4
 # Both binaries name the same weight-sharing algorithms (the LibTorch-free one keeps a list).
 core_help=$("$natsbench" search --help | tr -s ' \n' ' ')
 torch_help=$("$(dirname "$natsbench")/natsbench-torch" search --help | tr -s ' \n' ' ')

@@ -19,6 +19,7 @@
 
 #include "natsbench/model/state_dict.h"
 #include "natsbench/search/supernet_search.h"
+#include "natsbench/train/optimizer_state.h"
 
 using namespace natsbench;
 
@@ -69,17 +70,14 @@ int main(int argc, char** argv) {
   c10::Dict<std::string, at::Tensor> out;
   for (const auto& [name, tensor] : model::state_dict(*state.net)) {
     out.insert("sd." + name, tensor.detach());
-    const auto key = c10::guts::to_string(tensor.unsafeGetTensorImpl());
-    if (state.weight_optimizer->state().count(key) != 0) {
-      const auto& buffer =
-          static_cast<torch::optim::SGDParamState&>(*state.weight_optimizer->state().at(key));
-      out.insert("sgd." + name, buffer.momentum_buffer());
+    if (const auto* buffer = static_cast<torch::optim::SGDParamState*>(
+            train::find_param_state(*state.weight_optimizer, tensor))) {
+      out.insert("sgd." + name, buffer->momentum_buffer());
     }
   }
   if (state.arch_optimizer) {
-    const auto key = c10::guts::to_string(state.net->arch_parameters().unsafeGetTensorImpl());
-    const auto& adam =
-        static_cast<torch::optim::AdamParamState&>(*state.arch_optimizer->state().at(key));
+    const auto& adam = *static_cast<torch::optim::AdamParamState*>(
+        train::find_param_state(*state.arch_optimizer, state.net->arch_parameters()));
     out.insert("adam.exp_avg", adam.exp_avg());
     out.insert("adam.exp_avg_sq", adam.exp_avg_sq());
     out.insert("adam.step", torch::tensor(static_cast<double>(adam.step()), torch::kFloat64));

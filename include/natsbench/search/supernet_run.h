@@ -50,6 +50,7 @@ struct SupernetEpoch {
 };
 
 struct SupernetRunResult {
+  nlohmann::ordered_json settings;  // run_settings(): what makes two runs the same run
   std::string algorithm, dataset;
   std::uint64_t seed = 0;
   int epochs = 0;
@@ -77,5 +78,8 @@ SupernetRunResult run_supernet_search(const SupernetRunOptions& options,
                                       const std::function<void(const std::string&)>& warn = {});
 
 nlohmann::ordered_json to_json(const SupernetRunResult& result);
+// The options that define a run's results (not where it writes): a checkpoint or result with
+// other settings belongs to another run.
+nlohmann::ordered_json run_settings(const SupernetRunOptions& options, const std::string& dataset);
 
 }  // namespace natsbench::search

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "algorithms.h"
+#include "natsbench/train/optimizer_state.h"
 
 namespace natsbench::search {
 
@@ -60,9 +61,10 @@ class DartsV2 : public DartsV1 {
       const auto theta = flat(weights);
       std::vector<torch::Tensor> buffers;
       for (const auto& w : weights) {
-        const auto& param_state = static_cast<const torch::optim::SGDParamState&>(
-            *sgd.state().at(c10::guts::to_string(w.unsafeGetTensorImpl())));
-        buffers.push_back(param_state.momentum_buffer());
+        // The SGD step just ran on every weight (joint mode uses them all): each has a buffer.
+        const auto* param_state =
+            static_cast<const torch::optim::SGDParamState*>(train::find_param_state(sgd, w));
+        buffers.push_back(param_state->momentum_buffer());
       }
       const auto moment = flat(buffers).mul_(momentum);
       const auto dtheta = flat(grads) + decay * theta;

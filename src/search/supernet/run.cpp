@@ -198,18 +198,6 @@ std::string genotype_string(const model::EdgeOps& ops) {
   return format_topology(model::genotype_of(ops));
 }
 
-// What identifies a run: a checkpoint of other options is another run's.
-nlohmann::ordered_json run_identity(const SupernetRunOptions& o, const data::SearchData& d) {
-  return {{"algorithm", o.algorithm},
-          {"dataset", d.name},
-          {"seed", o.seed},
-          {"epochs", o.epochs},
-          {"max_batches", o.max_batches},
-          {"batch_size", o.batch_size},
-          {"valid_batch_size", o.valid_batch_size},
-          {"candidates", o.candidates}};
-}
-
 struct Position {
   int epoch = 0;
   std::int64_t next_step = 0;
@@ -313,13 +301,14 @@ SupernetRunResult run_supernet_search(const SupernetRunOptions& options, const d
   if (d.weight_split.size() == 0 || d.arch_split.size() == 0) {
     throw ArgError("search: dataset " + d.name + " has an empty weight or arch split");
   }
-  const auto identity = run_identity(options, d);
+  const auto identity = run_settings(options, d.name);
   auto search = std::make_unique<SupernetSearch>(options.algorithm, d.num_classes, options.seed,
                                                  options.epochs, device);
   PairLoader loader(d, device, options.seed, options.batch_size);
   ValidLoader valid(d, device, options.seed, options.valid_batch_size);
 
   SupernetRunResult result;
+  result.settings = identity;
   result.algorithm = std::string(search->algorithm().name);
   result.dataset = d.name;
   result.seed = options.seed;
@@ -399,6 +388,17 @@ SupernetRunResult run_supernet_search(const SupernetRunOptions& options, const d
   return result;
 }
 
+nlohmann::ordered_json run_settings(const SupernetRunOptions& o, const std::string& dataset) {
+  return {{"algorithm", o.algorithm},
+          {"dataset", dataset},
+          {"seed", o.seed},
+          {"epochs", o.epochs},
+          {"max_batches", o.max_batches},
+          {"batch_size", o.batch_size},
+          {"valid_batch_size", o.valid_batch_size},
+          {"candidates", o.candidates}};
+}
+
 nlohmann::ordered_json to_json(const SupernetRunResult& r) {
   nlohmann::ordered_json genotypes = nlohmann::ordered_json::object();
   genotypes["-1"] = r.initial_genotype;
@@ -412,6 +412,7 @@ nlohmann::ordered_json to_json(const SupernetRunResult& r) {
           {"epochs", r.epochs},
           {"steps_per_epoch", r.steps_per_epoch},
           {"finished", r.finished},
+          {"settings", r.settings},
           {"genotypes", genotypes},
           {"genotype", r.history.empty() ? r.initial_genotype : r.history.back().genotype},
           {"final_derivation", r.final_genotype},
