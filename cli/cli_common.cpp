@@ -1,6 +1,7 @@
 #include "cli_common.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -100,6 +101,27 @@ void require_writable_file(const std::string& path, const std::string& option) {
 
 std::string default_data_root() {
   return (std::filesystem::path(torch_home("--data-root")) / "cifar.python").string();
+}
+
+namespace {
+// Neumaier's compensated sum.
+double accurate_sum(const std::vector<double>& values) {
+  double sum = 0, compensation = 0;
+  for (double v : values) {
+    const double t = sum + v;
+    compensation += std::fabs(sum) >= std::fabs(v) ? (sum - t) + v : (v - t) + sum;
+    sum = t;
+  }
+  return sum + compensation;
+}
+}  // namespace
+
+nlohmann::ordered_json mean_and_std(const std::vector<double>& values) {
+  const double n = static_cast<double>(values.size());
+  const double mean = accurate_sum(values) / n;
+  std::vector<double> squares;
+  for (double v : values) squares.push_back((v - mean) * (v - mean));
+  return {{"mean", mean}, {"std", std::sqrt(accurate_sum(squares) / n)}};
 }
 
 std::string format_duration(double seconds) {

@@ -37,6 +37,9 @@ struct BenchmarkOptions {
 
 // Prints compact JSON on one line (doubles in shortest round-trip form).
 void print_json(const nlohmann::json& value);
+// {"mean", "std"}: the mean and population standard deviation (numpy's default, as the paper's
+// tables), summed with compensation so that equal values give that value and std 0.
+nlohmann::ordered_json mean_and_std(const std::vector<double>& values);
 
 std::string version_string();
 

@@ -32,26 +32,6 @@ namespace natsbench::cli {
 
 namespace {
 
-// Neumaier's compensated sum: the mean of equal values is that value, and their std 0.
-double accurate_sum(const std::vector<double>& values) {
-  double sum = 0, compensation = 0;
-  for (double v : values) {
-    const double t = sum + v;
-    compensation += std::fabs(sum) >= std::fabs(v) ? (sum - t) + v : (v - t) + sum;
-    sum = t;
-  }
-  return sum + compensation;
-}
-
-// Mean and population standard deviation (numpy's default, as the paper's tables).
-nlohmann::ordered_json mean_and_std(const std::vector<double>& values) {
-  const double n = static_cast<double>(values.size());
-  const double mean = accurate_sum(values) / n;
-  std::vector<double> squares;
-  for (double v : values) squares.push_back((v - mean) * (v - mean));
-  return {{"mean", mean}, {"std", std::sqrt(accurate_sum(squares) / n)}};
-}
-
 nlohmann::ordered_json trajectory_json(const bench::Benchmark& api, const search::SearchRun& run) {
   nlohmann::ordered_json evaluations = nlohmann::ordered_json::array();
   for (const auto& e : run.evaluations) {

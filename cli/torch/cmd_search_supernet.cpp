@@ -6,7 +6,6 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -38,15 +37,6 @@ nlohmann::ordered_json benchmark_answer(bench::Benchmark& api, const std::string
   const int index = TopologySpace::get().require_index(genotype);
   const auto score = search::reported_accuracy(api, index, dataset, "200");
   return {{"index", index}, {"valid", score.valid}, {"test", score.test}};
-}
-
-void mean_std(const std::vector<double>& values, double& mean, double& std_dev) {
-  mean = 0;
-  for (double v : values) mean += v;
-  mean /= static_cast<double>(values.size());
-  double squares = 0;
-  for (double v : values) squares += (v - mean) * (v - mean);
-  std_dev = std::sqrt(squares / static_cast<double>(values.size()));
 }
 
 }  // namespace
@@ -194,14 +184,10 @@ int run_supernet_searches(const SupernetSearchArgs& a) {
   nlohmann::ordered_json summary = {{"algorithm", a.algorithm}, {"space", "tss"},
                                     {"dataset", a.dataset},     {"epochs", a.epochs},
                                     {"runs", results.size()},   {"per_run", per_run}};
-  double mean = 0, std_dev = 0;
-  mean_std(seconds, mean, std_dev);
-  summary["search_seconds"] = {{"mean", mean}, {"std", std_dev}};
+  summary["search_seconds"] = mean_and_std(seconds);
   if (valid.size() == results.size() && !valid.empty()) {
-    mean_std(valid, mean, std_dev);
-    summary["valid"] = {{"mean", mean}, {"std", std_dev}};
-    mean_std(test, mean, std_dev);
-    summary["test"] = {{"mean", mean}, {"std", std_dev}};
+    summary["valid"] = mean_and_std(valid);
+    summary["test"] = mean_and_std(test);
   }
   write_file_atomic((fs::path(a.out) / (a.algorithm + "-" + a.dataset + "-summary.json")).string(),
                     summary.dump(1) + "\n");

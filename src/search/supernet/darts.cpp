@@ -53,12 +53,12 @@ class DartsV2 : public DartsV1 {
     const double lr = options.lr(), momentum = options.momentum(), decay = options.weight_decay();
 
     // 1. The virtual step, from a fresh forward of the weight half at the updated weights.
-    torch::Tensor unrolled;
+    torch::Tensor theta, unrolled;  // theta: an exact copy of w, from which w is restored
     {
       const auto train_loss = forward_loss(net, batch.base_images, batch.base_labels).loss;
       const auto grads = torch::autograd::grad({train_loss}, weights);
       torch::NoGradGuard no_grad;
-      const auto theta = flat(weights);
+      theta = flat(weights);
       std::vector<torch::Tensor> buffers;
       for (const auto& w : weights) {
         // The SGD step just ran on every weight (joint mode uses them all): each has a buffer.
@@ -72,27 +72,31 @@ class DartsV2 : public DartsV1 {
     }
 
     // 2. L_val(w', alpha) on the arch half: its alpha gradient and its w' gradient v.
-    std::vector<torch::Tensor> saved_weights, saved_buffers;
-    {
+    // Copies `flat` (weights() concatenated) into the weights.
+    const auto load_weights = [&](const torch::Tensor& flat_weights) {
       torch::NoGradGuard no_grad;
-      for (const auto& w : weights) saved_weights.push_back(w.detach().clone());
-      for (const auto& b : net.buffers()) saved_buffers.push_back(b.detach().clone());
       std::int64_t offset = 0;
       for (const auto& w : weights) {
         const auto n = w.numel();
-        w.copy_(unrolled.slice(0, offset, offset + n).view_as(w));
+        w.copy_(flat_weights.slice(0, offset, offset + n).view_as(w));
         offset += n;
       }
+    };
+    std::vector<torch::Tensor> saved_buffers;
+    {
+      torch::NoGradGuard no_grad;
+      for (const auto& b : net.buffers()) saved_buffers.push_back(b.detach().clone());
     }
+    load_weights(unrolled);
     net.zero_grad(/*set_to_none=*/false);
     auto half = forward_loss(net, batch.arch_images, batch.arch_labels);
     half.loss.backward();
     const auto dalpha = alpha.grad().clone();
     std::vector<torch::Tensor> vector;
     for (const auto& w : weights) vector.push_back(w.grad().clone());
+    load_weights(theta);
     {
       torch::NoGradGuard no_grad;
-      for (std::size_t i = 0; i < weights.size(); ++i) weights[i].copy_(saved_weights[i]);
       auto buffers = net.buffers();
       for (std::size_t i = 0; i < buffers.size(); ++i) buffers[i].copy_(saved_buffers[i]);
     }

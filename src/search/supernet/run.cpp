@@ -120,11 +120,16 @@ struct HalfSums {
     const auto k = std::min<std::int64_t>(5, logits.size(1));
     const auto top = std::get<1>(logits.topk(k, 1, true, true));
     const auto hits = top.eq(labels.view({-1, 1}));
-    const auto counts = torch::stack({hits.select(1, 0).sum(), hits.sum()}).to(torch::kCPU);
+    // One device-to-host transfer for the three (the counts are exact in double).
+    const auto values =
+        torch::stack({loss_value.detach().to(torch::kDouble),
+                      hits.select(1, 0).sum().to(torch::kDouble), hits.sum().to(torch::kDouble)})
+            .to(torch::kCPU);
+    const auto* v = values.data_ptr<double>();
     const auto n = labels.size(0);
-    loss += loss_value.item<double>() * static_cast<double>(n);
-    correct1 += counts[0].item<std::int64_t>();
-    correct5 += counts[1].item<std::int64_t>();
+    loss += v[0] * static_cast<double>(n);
+    correct1 += static_cast<std::int64_t>(v[1]);
+    correct5 += static_cast<std::int64_t>(v[2]);
     images += n;
   }
   HalfAverages averages() const {
