@@ -3,7 +3,7 @@
 // Multi-trial NAS on a benchmark file (docs/nas-algorithms.md §6): N independent runs with seeds
 // K, K+1, ..., each scored as the paper does (§8.1), and their mean and population std.
 //
-// natsbench search --space tss --algo darts-v1|darts-v2|gdas|setn|rsps --dataset D --out DIR
+// natsbench search --space tss --algo darts-v1|darts-v2|gdas|setn|rsps|enas --dataset D --out DIR
 //                  [--data-root DIR] [--seeds 777,888,999] [--epochs 100] [--benchmark PATH] ...
 // Weight-sharing NAS: supernets trained on the images (§2-§4), run by natsbench-torch
 // (search_supernet.h).
@@ -54,10 +54,10 @@ nlohmann::ordered_json trajectory_json(const bench::Benchmark& api, const search
 // The registry lives in the Torch library; this binary only needs to know the names to hand the
 // command over (tests/cli/search_supernet_test.sh checks both lists agree).
 std::string supernet_algorithm_list() {
-  return "darts-v1, darts-v2, gdas, setn or rsps";
+  return "darts-v1, darts-v2, gdas, setn, rsps or enas";
 }
 bool is_supernet_algorithm(const std::string& name) {
-  for (const char* known : {"darts-v1", "darts-v2", "gdas", "setn", "rsps"}) {
+  for (const char* known : {"darts-v1", "darts-v2", "gdas", "setn", "rsps", "enas"}) {
     if (name == known) return true;
   }
   return false;

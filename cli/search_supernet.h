@@ -1,6 +1,6 @@
 #pragma once
-// The weight-sharing branch of `natsbench search` (--algo darts-v1|darts-v2|gdas|setn|rsps): its
-// options are parsed by cli/cmd_search.cpp with the rest; the runs need LibTorch, so the
+// The weight-sharing branch of `natsbench search` (--algo darts-v1|darts-v2|gdas|setn|rsps|enas):
+// its options are parsed by cli/cmd_search.cpp with the rest; the runs need LibTorch, so the
 // LibTorch-free binary hands the command line over and natsbench-torch runs them
 // (cli/torch/cmd_search_supernet.cpp).
 #include <cstdint>
@@ -19,8 +19,8 @@ struct SupernetSearchArgs {
   bool with_benchmark = false;  // --benchmark given: each genotype's benchmark accuracy
 };
 
-// "darts-v1, darts-v2, gdas, setn or rsps" (natsbench-torch; the LibTorch-free binary names them
-// from its own list, checked equal by tests/cli/search_supernet_test.sh).
+// "darts-v1, darts-v2, gdas, setn, rsps or enas" (natsbench-torch; the LibTorch-free binary names
+// them from its own list, checked equal by tests/cli/search_supernet_test.sh).
 std::string supernet_algorithm_list();
 bool is_supernet_algorithm(const std::string& name);
 

@@ -1,4 +1,4 @@
-// natsbench bench search --algo darts-v1|darts-v2|gdas|setn|rsps [--dataset cifar10]
+// natsbench bench search --algo darts-v1|darts-v2|gdas|setn|rsps|enas [--dataset cifar10]
 //                        [--device cpu|cuda] [--steps K] [--warmup W] [--threads N]
 // Images/s of one weight-sharing search step (weight step + arch step on a pair of batches of
 // 64) on synthetic data, and the projected hours of the paper's run (100 epochs of the

@@ -137,6 +137,12 @@ int run_supernet_searches(const SupernetSearchArgs& a) {
         std::snprintf(text, sizeof text, " | benchmark test %.2f%%", answer["test"].get<double>());
         bench_text = text;
       }
+      if (e.controller) {
+        char text[96];
+        std::snprintf(text, sizeof text, " | controller top1 %.2f%% reward %.4f baseline %.4f",
+                      e.controller->top1, e.controller->reward, e.controller->baseline);
+        bench_text = text + bench_text;
+      }
       spdlog::info(
           "{} epoch {}/{}: weights loss {:.3f} top1 {:.2f}% | arch loss {:.3f} top1 {:.2f}% | "
           "{} (index {}, one batch {:.2f}%) | supernet valid {:.2f}%{} | {:.1f} s | ETA {}",

@@ -10,6 +10,7 @@
 #include "natsbench/model/network.h"
 #include "natsbench/model/state_dict.h"
 #include "natsbench/model/topology_supernet.h"
+#include "natsbench/search/supernet_search.h"
 
 namespace natsbench::cli {
 
@@ -27,8 +28,9 @@ Action add_weights_command(CLI::App& app) {
   options->candidate.add_to(*cmd);
   auto* supernet = cmd->add_option(
       "--supernet", options->supernet,
-      "Instead of a candidate: the tss search supernet as the algorithm builds it (darts-v1, "
-      "darts-v2, gdas, setn, rsps: arch parameters drawn twice, as the reference's set_algo)");
+      "Instead of a candidate: the tss search supernet as the algorithm builds it (" +
+          search::supernet_algorithm_names() +
+          "; as the reference's set_algo: the arch parameters drawn twice, or ENAS's controller)");
   supernet->excludes(options->candidate.index_option)->excludes(options->candidate.arch_option);
   cmd->add_option("--dataset", options->dataset, data::dataset_names())->required();
   cmd->add_option("--seed", options->seed, "Seed given to torch::manual_seed")->required();
@@ -39,18 +41,17 @@ Action add_weights_command(CLI::App& app) {
       throw ArgError("--seed " + std::to_string(options->seed) + ": expected a non-negative seed");
     }
     if (!options->supernet.empty()) {
-      static const std::vector<std::string> kAlgos = {"darts-v1", "darts-v2", "gdas", "setn",
-                                                      "rsps"};
       if (parse_space(options->candidate.space) != Space::Topology) {
         throw ArgError("--supernet: only the tss supernet exists so far");
       }
-      if (std::find(kAlgos.begin(), kAlgos.end(), options->supernet) == kAlgos.end()) {
-        throw ArgError("--supernet '" + options->supernet +
-                       "': expected darts-v1, darts-v2, gdas, setn or rsps");
+      const auto* algorithm = search::find_supernet_algorithm(options->supernet);
+      if (algorithm == nullptr) {
+        throw ArgError("--supernet '" + options->supernet + "': expected " +
+                       search::supernet_algorithm_names());
       }
       require_writable_file(options->out, "--out");
       torch::manual_seed(static_cast<std::uint64_t>(options->seed));
-      model::TopologySupernet network(dataset.num_classes, /*redraw_arch=*/true);
+      model::TopologySupernet network(dataset.num_classes, algorithm->supernet);
       model::save_state_dict(*network, options->out);
       print_json({{"supernet", options->supernet},
                   {"dataset", dataset.name},

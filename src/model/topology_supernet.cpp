@@ -150,7 +150,7 @@ torch::Tensor SearchCellImpl::forward_urs(const torch::Tensor& x, CPythonRandom&
   return nodes.back();
 }
 
-TopologySupernetImpl::TopologySupernetImpl(int num_classes, bool redraw_arch) {
+TopologySupernetImpl::TopologySupernetImpl(int num_classes, SupernetArch arch) {
   if (num_classes < 1) throw ArgError("supernet: num_classes must be positive");
   stem_ = register_module(
       "_stem",
@@ -179,10 +179,17 @@ TopologySupernetImpl::TopologySupernetImpl(int num_classes, bool redraw_arch) {
   register_module("global_pooling", torch::nn::AdaptiveAvgPool2d(1));
   classifier_ = register_module("classifier", torch::nn::Linear(channels, num_classes));
   arch_parameters_ = register_parameter("arch_parameters", 1e-3 * torch::randn({6, kNumOps}), true);
-  if (redraw_arch) {
+  if (arch == SupernetArch::EnasController) {
+    controller_ = register_module("controller", EnasController());
+  } else {
     torch::NoGradGuard no_grad;
     arch_parameters_.copy_(1e-3 * torch::randn({6, kNumOps}));
   }
+}
+
+std::vector<torch::Tensor> TopologySupernetImpl::arch_weights() const {
+  if (controller_) return controller_->parameters();
+  return {arch_parameters_};
 }
 
 void TopologySupernetImpl::set_mode(SupernetMode mode) {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # natsbench search with the weight-sharing algorithms, end to end on fake ImageNet16-120 data
 # (16x16 images keep it quick): every algorithm runs 3 epochs of 2 steps and writes its result;
-# a run killed with SIGKILL, or stopped by SIGTERM (exit 75), and restarted with the same command
-# gives the same result as an uninterrupted one; a damaged checkpoint is reported and the run
+# a run killed with SIGKILL (ENAS: during the first controller training, which starts with a
+# checkpoint), or stopped by SIGTERM (exit 75), and restarted with the same command gives the
+# same result as an uninterrupted one; a damaged checkpoint is reported and the run
 # starts over; bad arguments exit 2 with one line.
 # Usage: search_supernet_test.sh NATSBENCH PYTHON
 set -u
@@ -35,7 +36,7 @@ PY
 }
 
 # 1. Every algorithm: a finished result with genotypes[-1..2]; how alpha moved.
-for algo in darts-v1 darts-v2 gdas setn rsps; do
+for algo in darts-v1 darts-v2 gdas setn rsps enas; do
   if ! search "$algo" "$tmp/$algo" --json >"$tmp/$algo.summary" 2>"$tmp/$algo.log"; then
     fail "$algo: search failed"; sed 's/^/    /' "$tmp/$algo.log" | tail -5; continue
   fi
@@ -60,6 +61,17 @@ if algo in ("darts-v1", "darts-v2", "gdas", "setn") and not far[2] > far[0]:
     problems.append(f"alpha did not move away from uniform: {far}")
 if algo == "rsps" and len(set(json.dumps(e["arch_probabilities"]) for e in r["history"])) != 1:
     problems.append("RSPS changed alpha")
+if algo == "enas":
+    # --max-batches 2: two controller updates per epoch; the first epoch's baseline is the
+    # accuracy itself, so its advantage is only the entropy bonus.
+    for e in r["history"]:
+        c = e.get("controller")
+        if not c or c["updates"] != 2 or not 0 <= c["top1"] <= 100 or c["entropy"] <= 0:
+            problems.append(f"epoch {e['epoch']}: controller training {c}")
+    if len(set(json.dumps(e["arch_probabilities"]) for e in r["history"])) == 1:
+        problems.append("the controller's distribution never changed")
+elif any("controller" in e for e in r["history"]):
+    problems.append("a controller record without a controller")
 if summary["runs"] != 1 or summary["per_run"][0]["genotype"] != r["genotype"]:
     problems.append("summary does not match the run")
 for p in problems:
@@ -70,7 +82,7 @@ PY
 done
 
 # 2. SIGKILL after the first epoch's checkpoint, then the same command: the same result.
-for algo in gdas rsps; do
+for algo in gdas rsps enas; do
   out="$tmp/kill-$algo"
   search "$algo" "$out" >/dev/null 2>&1 &
   pid=$!
@@ -121,7 +133,7 @@ expect_error 2 "searches the topology space" -- search --space sss --algo gdas -
 expect_error 2 "--time-budget: an option of the multi-trial" -- search --space tss --algo gdas --dataset cifar10 --out "$tmp/x" --time-budget 5
 expect_error 2 "--epochs: an option of the weight-sharing" -- search --space tss --algo rea --dataset cifar10 --epochs 5
 expect_error 2 "--out: required by darts-v1" -- search --space tss --algo darts-v1 --dataset cifar10
-expect_error 2 "darts-v1, darts-v2, gdas, setn or rsps" -- search --space tss --algo enas2 --dataset cifar10
+expect_error 2 "darts-v1, darts-v2, gdas, setn, rsps or enas" -- search --space tss --algo enas2 --dataset cifar10
 expect_error 2 "dataset 'cifar10-valid'" -- search --space tss --algo gdas --dataset cifar10-valid --data-root "$tmp/data" --out "$tmp/x"
 expect_error 2 "--epochs" -- search --space tss --algo gdas --dataset ImageNet16-120 --data-root "$tmp/data" --out "$tmp/x" --epochs 0
 # A finished result of other settings in --out is refused, not taken as this run's.

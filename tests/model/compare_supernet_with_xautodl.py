@@ -7,7 +7,8 @@ Debian's libtorch-dev. natsbench writes the supernet's state dict after torch::m
 (`natsbench weights --supernet ALGO`); the reference is built after torch.manual_seed(seed).
 Every entry is compared: same keys in the same order, same shapes and dtypes, equal values.
 The arch parameters come last in the draw order and are drawn twice (constructor, set_algo),
-so they check the whole construction order.
+so they check the whole construction order; for ENAS, set_algo builds the controller instead (its
+LSTM, embedding and head, with the reference's overriding inits).
 
 Then one forward and backward pass in each mode (joint, gdas, dynamic, urs, select) on the same
 weights, images and seeds (torch's, and Python's `random` for urs), through
@@ -112,7 +113,8 @@ def check_pass(mode, algo, seed, arch=None):
     return report(label, problems, f"{len(expected)} tensors compared")
 
 
-cases = [("darts-v1", "cifar10", 777), ("gdas", "cifar100", 888), ("rsps", "ImageNet16-120", 1)]
+cases = [("darts-v1", "cifar10", 777), ("gdas", "cifar100", 888), ("rsps", "ImageNet16-120", 1),
+         ("enas", "cifar10", 777), ("enas", "ImageNet16-120", 888)]
 results = [check(*case) for case in cases]
 ARCH = "|nor_conv_3x3~0|+|none~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|"
 passes = [("joint", "darts-v1", 3), ("gdas", "gdas", 4), ("dynamic", "setn", 5, ARCH),

@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
   const auto y = inputs.at("y").toTensor();
   const auto num_classes = static_cast<int>(inputs.at("classes").toInt());
 
-  model::TopologySupernet net(num_classes, /*redraw_arch=*/true);
+  model::TopologySupernet net(num_classes);
   model::load_state_dict(*net, argv[1]);
   net->train();
   CPythonRandom python_random(seed);

@@ -6,7 +6,7 @@ The model, optimizer and scheduler are the original ones (`xautodl` from PyPI:
 get_cell_based_tiny_net's GenericNAS201Model and procedures/optimizers.py); search-cell.py is not
 in the PyPI package, so the step around them is written here from the spec (nas-algorithms.md
 §2.4, §4): weight step (mode, zero_grad, forward, CE, backward, SGD), then the algorithm's arch
-step, DARTS-V2's unrolled gradient included. `perturb` changes one hyper-parameter (for showing
+step, DARTS-V2's unrolled gradient included, and ENAS's controller training (§4.6). `perturb` changes one hyper-parameter (for showing
 that the comparison can fail): adam-beta1, tau, darts-r, lr, momentum.
 """
 import copy
@@ -22,14 +22,18 @@ OPS = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
 REFERENCE_NAME = {"rsps": "random"}
 
 
-def _optimizers_module():
-    # xautodl.procedures' __init__ needs torchvision; its optimizers module does not.
+def _procedures_module(name):
+    # xautodl.procedures' __init__ needs torchvision; its optimizers and eval_funcs do not.
     spec = importlib.util.spec_from_file_location(
-        "xautodl_optimizers",
-        os.path.join(os.path.dirname(xautodl.__file__), "procedures", "optimizers.py"))
+        "xautodl_" + name,
+        os.path.join(os.path.dirname(xautodl.__file__), "procedures", name + ".py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+# (xautodl.utils' copy lacks the .contiguous() that topk=(1, 5) needs)
+obtain_accuracy = _procedures_module("eval_funcs").obtain_accuracy
 
 
 class ReferenceSearch:
@@ -48,10 +52,14 @@ class ReferenceSearch:
             "scheduler": "cos", "eta_min": 0.002 if perturb == "lr" else 0.001,
             "epochs": epochs, "warmup": 0, "criterion": "Softmax"}, None)
         self.w_optimizer, self.scheduler, self.criterion = \
-            _optimizers_module().get_optim_scheduler(self.network.weights, config)
-        self.a_optimizer = torch.optim.Adam(
-            self.network.alphas, lr=3e-4,
-            betas=(0.6 if perturb == "adam-beta1" else 0.5, 0.999), weight_decay=1e-3, eps=1e-8)
+            _procedures_module("optimizers").get_optim_scheduler(self.network.weights, config)
+        beta1 = 0.6 if perturb == "adam-beta1" else 0.5
+        if algo == "enas":  # the documented controller optimizer (spec §2.3)
+            self.a_optimizer = torch.optim.Adam(
+                self.network.alphas, lr=1e-3, betas=(beta1, 0.999), weight_decay=0, eps=1e-3)
+        else:
+            self.a_optimizer = torch.optim.Adam(
+                self.network.alphas, lr=3e-4, betas=(beta1, 0.999), weight_decay=1e-3, eps=1e-8)
 
     def start_epoch(self, epoch):
         self.scheduler.update(epoch, 0.0)
@@ -69,6 +77,11 @@ class ReferenceSearch:
             network.set_cal_mode("gdas", None)
         elif algo.startswith("darts"):
             network.set_cal_mode("joint", None)
+        elif algo == "enas":
+            with torch.no_grad():
+                network.controller.eval()
+                _, _, sampled_arch = network.controller()
+            network.set_cal_mode("dynamic", sampled_arch)
         else:
             network.set_cal_mode("urs", None)
         network.zero_grad()
@@ -77,14 +90,15 @@ class ReferenceSearch:
         base_loss.backward()
         self.w_optimizer.step()
 
-        network.set_cal_mode({"setn": "joint", "gdas": "gdas", "rsps": "urs"}.get(algo, "joint"),
-                             None)
+        if algo != "enas":  # ENAS keeps the weight step's architecture
+            network.set_cal_mode({"setn": "joint", "gdas": "gdas", "rsps": "urs"}.get(algo, "joint"),
+                                 None)
         network.zero_grad()
         if algo == "darts-v2":
             arch_loss = self.unrolled_arch_gradient(
                 (bx, by), (ax, ay), r=2e-2 if self.perturb == "darts-r" else 1e-2)
             self.a_optimizer.step()
-        elif algo == "rsps":
+        elif algo in ("rsps", "enas"):
             with torch.no_grad():
                 _, logits = network(ax)
                 arch_loss = criterion(logits, ay)
@@ -94,6 +108,46 @@ class ReferenceSearch:
             arch_loss.backward()
             self.a_optimizer.step()
         return base_loss.detach(), arch_loss.detach()
+
+    def train_controller(self, valid_batches, updates, prev_baseline, aggregate=20):
+        """ENAS's controller training (spec §4.6 step 2) on `valid_batches` (cycled), `updates`
+        Adam steps of `aggregate` samples; returns the averages (loss, top1 %, entropy,
+        baseline, reward), the last as the next epoch's prev_baseline."""
+        network = self.network
+        network.eval()
+        network.controller.train()
+        network.controller.zero_grad()
+        sums = [0.0] * 5
+        batches = iter(valid_batches)
+        steps = updates * aggregate
+        for step in range(steps):
+            try:
+                inputs, targets = next(batches)
+            except StopIteration:
+                batches = iter(valid_batches)
+                inputs, targets = next(batches)
+            log_prob, entropy, sampled_arch = network.controller()
+            with torch.no_grad():
+                network.set_cal_mode("dynamic", sampled_arch)
+                _, logits = network(inputs)
+                val_top1, _ = obtain_accuracy(logits.data, targets.data, topk=(1, 5))
+                val_top1 = val_top1.view(-1) / 100
+            reward = val_top1 + 1e-4 * entropy
+            if prev_baseline is None:
+                baseline = val_top1
+            else:
+                baseline = prev_baseline - (1 - 0.99) * (prev_baseline - reward)
+            loss = -1 * log_prob * (reward - baseline)
+            for i, value in enumerate((loss.item(), val_top1.item() * 100, entropy.item(),
+                                       baseline.item(), reward.item())):
+                sums[i] += value
+            loss = loss / aggregate
+            loss.backward(retain_graph=True)
+            if (step + 1) % aggregate == 0:
+                torch.nn.utils.clip_grad_norm_(network.controller.parameters(), 5.0)
+                self.a_optimizer.step()
+                network.controller.zero_grad()
+        return [value / steps for value in sums]
 
     def unrolled_arch_gradient(self, base, arch, r=1e-2):
         """DARTS-V2's arch gradient (spec §4.2), with the network deep-copied for w'."""

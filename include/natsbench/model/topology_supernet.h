@@ -21,6 +21,7 @@
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
 
+#include "natsbench/model/enas_controller.h"
 #include "natsbench/space/cpython_random.h"
 #include "natsbench/space/topology.h"
 
@@ -61,12 +62,17 @@ class SearchCellImpl : public torch::nn::Module {
 };
 TORCH_MODULE(SearchCell);
 
+// What the reference's set_algo adds after the constructor (§3.5).
+enum class SupernetArch {
+  Alpha,           // every algorithm but ENAS: the arch parameters drawn a second time
+  EnasController,  // ENAS: a controller (submodule "controller"); the arch parameters stay unused
+};
+
 class TopologySupernetImpl : public torch::nn::Module {
  public:
   // Draws the weights in the reference order, then the constructor's arch parameters
-  // (1e-3 N(0, 1)); `redraw_arch` (every algorithm but ENAS) draws them a second time, as the
-  // reference's set_algo does.
-  TopologySupernetImpl(int num_classes, bool redraw_arch);
+  // (1e-3 N(0, 1)), then what `arch` adds.
+  explicit TopologySupernetImpl(int num_classes, SupernetArch arch = SupernetArch::Alpha);
 
   void set_mode(SupernetMode mode);
   SupernetMode mode() const { return mode_; }
@@ -84,6 +90,11 @@ class TopologySupernetImpl : public torch::nn::Module {
   EdgeOps argmax_arch() const;
 
   torch::Tensor arch_parameters() const { return arch_parameters_; }
+  // ENAS's controller; null for the other algorithms.
+  EnasController controller() const { return controller_; }
+  // What the arch optimizer updates (the reference's `alphas`): the arch parameters, or the
+  // controller's parameters.
+  std::vector<torch::Tensor> arch_weights() const;
   // The weight optimizer's parameters, in the reference's order (stem, cells, classifier).
   std::vector<torch::Tensor> weights() const;
 
@@ -93,6 +104,7 @@ class TopologySupernetImpl : public torch::nn::Module {
   torch::nn::Sequential lastact_{nullptr};
   torch::nn::Linear classifier_{nullptr};
   torch::Tensor arch_parameters_;
+  EnasController controller_{nullptr};
   SupernetMode mode_ = SupernetMode::Joint;
   std::optional<EdgeOps> dynamic_arch_;
   double tau_ = 10;

@@ -11,6 +11,7 @@
 // on the default generator (Gumbel noise) stay in its order and a resumed run sees the same data.
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,12 +24,14 @@
 namespace natsbench::search {
 
 struct SupernetRunOptions {
-  std::string algorithm;  // darts-v1, darts-v2, gdas, setn, rsps
+  std::string algorithm;  // darts-v1, darts-v2, gdas, setn, rsps, enas
   std::uint64_t seed = 777;
-  int epochs = 100;              // the paper's E
-  std::int64_t max_batches = 0;  // training steps per epoch; 0 = the whole weight split
+  int epochs = 100;  // the paper's E
+  // Training steps per epoch, and ENAS's controller updates per epoch (at most 50); 0 = the
+  // whole weight split and 50 updates.
+  std::int64_t max_batches = 0;
   std::int64_t batch_size = 64, valid_batch_size = 512;
-  int candidates = 100;    // SETN's and RSPS's architectures scored per derivation
+  int candidates = 100;    // SETN's, RSPS's and ENAS's architectures scored per derivation
   std::string checkpoint;  // written after every epoch and on a stop request; empty = none
 };
 
@@ -46,7 +49,9 @@ struct SupernetEpoch {
   float genotype_top1 = 0;  // on its one valid batch
   HalfAverages valid;       // the supernet on the whole arch split, in the algorithm's mode
   double search_seconds = 0;
-  std::vector<std::vector<float>> arch_probabilities;  // softmax(alpha), 6 x 5
+  // 6 x 5: softmax(alpha); ENAS: the controller's op probabilities per edge when fed the genotype
+  std::vector<std::vector<float>> arch_probabilities;
+  std::optional<ControllerTraining> controller;  // ENAS's controller training of the epoch
 };
 
 struct SupernetRunResult {

@@ -1,8 +1,8 @@
 #pragma once
 // Weight-sharing NAS on the topology space (spec nas-algorithms.md §2-§4): DARTS-V1, DARTS-V2,
-// GDAS, SETN and RSPS train the search supernet (model/topology_supernet.h) on pairs of batches,
-// a weight step on the weight half and an arch step on the arch half, and derive a genotype at
-// the end of every epoch.
+// GDAS, SETN, RSPS and ENAS train the search supernet (model/topology_supernet.h) on pairs of
+// batches, a weight step on the weight half and an arch step on the arch half (ENAS: then its
+// controller on the valid loader), and derive a genotype at the end of every epoch.
 //
 // The step order, the optimizers and the random draws are the reference's (§2.4, §2.4.1), so
 // that from the same seed and the same batches every weight, buffer, arch parameter and
@@ -71,7 +71,9 @@ struct SupernetState {
   std::unique_ptr<torch::optim::Adam> arch_optimizer;   // null when nothing is learnt (RSPS)
   CPythonRandom random;  // Python's `random` of the reference's main process (stream P)
   int epoch = 0, epochs = 0;
-  int candidates = 100;  // SETN's and RSPS's candidates per derivation (eval_candidate_num)
+  int candidates = 100;  // SETN's, RSPS's and ENAS's candidates per derivation
+  // ENAS: the mean of the previous epoch's per-step baselines; none before the first epoch's.
+  std::optional<double> controller_baseline;
 
   explicit SupernetState(std::uint64_t seed) : random(seed) {}
   double lr() const;
@@ -81,6 +83,15 @@ struct SupernetState {
 struct Selection {
   model::EdgeOps genotype{};
   float top1 = 0;  // percent, on its one valid batch
+};
+
+// ENAS's controller training of one epoch (spec §4.6 step 2): averages over its steps.
+struct ControllerTraining {
+  double loss = 0;  // -log p * (reward - baseline), before the division by 20
+  double top1 = 0;  // percent, of the sampled architectures on their valid batches
+  double entropy = 0, baseline = 0, reward = 0;
+  int updates = 0;       // Adam steps, each over 20 samples
+  bool stopped = false;  // a stop request ended it early: the state is not the epoch's end
 };
 
 class SupernetAlgorithm {
@@ -94,6 +105,15 @@ class SupernetAlgorithm {
   virtual void prepare_weight_step(SupernetState& state) = 0;
   // After the weight step (grads zeroed by the caller): the arch half's forward and update.
   virtual HalfStep arch_step(SupernetState& state, const PairBatch& batch) = 0;
+  // Whether train_controller does anything: ENAS's controller training after the weight steps.
+  virtual bool trains_controller() const { return false; }
+  // `updates` Adam steps of 20 samples each on batches of `valid`; `stop` is asked before
+  // every sample.
+  virtual ControllerTraining train_controller(SupernetState& /*state*/, ValidBatches& /*valid*/,
+                                              int /*updates*/,
+                                              const std::function<bool()>& /*stop*/) {
+    return {};
+  }
   // The epoch's genotype (spec §4: "per-epoch genotype"), scored by select_best.
   virtual Selection derive(SupernetState& state, ValidBatches& valid) = 0;
   // The mode in which the supernet is evaluated on the valid loader for the logs.
@@ -104,12 +124,13 @@ struct SupernetAlgorithmInfo {
   std::string_view name;       // the --algo value
   std::string_view reference;  // the reference's name for it (its --algo)
   std::string_view summary;
+  model::SupernetArch supernet;  // what set_algo adds to the supernet
   std::unique_ptr<SupernetAlgorithm> (*make)();
 };
 const std::vector<SupernetAlgorithmInfo>& supernet_algorithms();
 // Nothing when the name is unknown. (RSPS is "random" in the reference, a multi-trial name here.)
 const SupernetAlgorithmInfo* find_supernet_algorithm(std::string_view name);
-// "darts-v1, darts-v2, gdas, setn or rsps".
+// "darts-v1, darts-v2, gdas, setn, rsps or enas".
 std::string supernet_algorithm_names();
 
 // One search run's state and algorithm, built as the reference's search-cell.py builds them.
@@ -124,6 +145,11 @@ class SupernetSearch {
   void start_epoch(int epoch);
   // Weight step, then arch step, on one pair batch (spec §2.4).
   StepOutcome step(const PairBatch& batch);
+  bool trains_controller() const { return algorithm_->trains_controller(); }
+  ControllerTraining train_controller(ValidBatches& valid, int updates,
+                                      const std::function<bool()>& stop = {}) {
+    return algorithm_->train_controller(state_, valid, updates, stop);
+  }
   Selection derive(ValidBatches& valid) { return algorithm_->derive(state_, valid); }
   void prepare_valid(const model::EdgeOps& genotype) {
     algorithm_->prepare_valid(state_, genotype);
@@ -151,6 +177,9 @@ std::vector<float> log_probs(const torch::Tensor& alpha);
 std::vector<model::EdgeOps> most_probable_cells(const torch::Tensor& alpha, int k);
 // K distinct cells drawn as random.sample(all cells, K), in draw order.
 std::vector<model::EdgeOps> random_cells(CPythonRandom& random, int k);
+
+// top-1 as a float tensor [1], as the reference's obtain_accuracy computes it (topk(5)).
+torch::Tensor batch_top1_tensor(const torch::Tensor& logits, const torch::Tensor& labels);
 
 // get_best_arch: each candidate, in dynamic mode and eval mode, scored on the next batch of one
 // pass over `valid` (restarted when exhausted); the first of the highest top-1 wins.

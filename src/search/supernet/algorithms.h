@@ -11,6 +11,7 @@ std::unique_ptr<SupernetAlgorithm> make_darts_v2();
 std::unique_ptr<SupernetAlgorithm> make_gdas();
 std::unique_ptr<SupernetAlgorithm> make_setn();
 std::unique_ptr<SupernetAlgorithm> make_rsps();
+std::unique_ptr<SupernetAlgorithm> make_enas();
 
 // The cross-entropy loss (mean) of a forward of `images`, and the logits.
 HalfStep forward_loss(model::TopologySupernetImpl& net, const torch::Tensor& images,

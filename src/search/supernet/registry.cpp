@@ -7,14 +7,19 @@ namespace natsbench::search {
 const std::vector<SupernetAlgorithmInfo>& supernet_algorithms() {
   static const std::vector<SupernetAlgorithmInfo> table = {
       {"darts-v1", "darts-v1", "DARTS, first order: joint supernet, Adam on softmax(alpha)",
-       make_darts_v1},
+       model::SupernetArch::Alpha, make_darts_v1},
       {"darts-v2", "darts-v2",
-       "DARTS, second order: the arch gradient through one unrolled SGD step", make_darts_v2},
+       "DARTS, second order: the arch gradient through one unrolled SGD step",
+       model::SupernetArch::Alpha, make_darts_v2},
       {"gdas", "gdas", "GDAS: one op per edge from a Gumbel-softmax sample, tau 10 -> 0.1",
-       make_gdas},
-      {"setn", "setn", "SETN: uniform one-shot weight steps, joint template arch steps", make_setn},
+       model::SupernetArch::Alpha, make_gdas},
+      {"setn", "setn", "SETN: uniform one-shot weight steps, joint template arch steps",
+       model::SupernetArch::Alpha, make_setn},
       {"rsps", "random", "random search with parameter sharing: uniform per-cell sampling",
-       make_rsps},
+       model::SupernetArch::Alpha, make_rsps},
+      {"enas", "enas",
+       "ENAS: an LSTM controller samples the weight steps' architectures, REINFORCE",
+       model::SupernetArch::EnasController, make_enas},
   };
   return table;
 }

@@ -13,10 +13,15 @@
 
 namespace natsbench::search {
 
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ControllerTraining, loss, top1, entropy, baseline, reward,
+                                   updates)
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
 using data::epoch_seed;
+
+constexpr std::int64_t kControllerUpdates = 50;  // ENAS: controller_train_steps
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -182,6 +187,7 @@ nlohmann::ordered_json epoch_json(const SupernetEpoch& e) {
                                 {"valid", half_json(e.valid)},
                                 {"search_seconds", e.search_seconds},
                                 {"arch_probabilities", e.arch_probabilities}};
+  if (e.controller) out["controller"] = nlohmann::json(*e.controller);
   return out;
 }
 SupernetEpoch epoch_from_json(const nlohmann::ordered_json& j) {
@@ -196,6 +202,8 @@ SupernetEpoch epoch_from_json(const nlohmann::ordered_json& j) {
   e.valid = half_from_json(j.at("valid"));
   j.at("search_seconds").get_to(e.search_seconds);
   j.at("arch_probabilities").get_to(e.arch_probabilities);
+  if (j.contains("controller"))
+    e.controller = nlohmann::json(j.at("controller")).get<ControllerTraining>();
   return e;
 }
 
@@ -232,12 +240,13 @@ void save(const std::string& path, SupernetSearch& search, const nlohmann::order
   // from then on, used or not (the zero-filled grads of the reference), so it is state.
   std::vector<bool> live;
   for (const auto& p : state.net->parameters()) live.push_back(p.grad().defined());
-  const nlohmann::ordered_json meta = {
+  nlohmann::ordered_json meta = {
       {"run", identity},           {"live", live},
       {"epoch", at.epoch},         {"next_step", at.next_step},
       {"base", at.base.to_json()}, {"arch", at.arch.to_json()},
       {"seconds", at.seconds},     {"search_seconds", result.search_seconds},
-      {"history", history}};
+      {"history", history},        {"controller_baseline", nullptr}};
+  if (state.controller_baseline) meta["controller_baseline"] = *state.controller_baseline;
   archive.write("state", c10::IValue(meta.dump()));
   train::write_archive_file(path, archive);
 }
@@ -286,6 +295,9 @@ Position restore(const std::string& path, SupernetSearch& search,
     const auto* w = words.data_ptr<std::int64_t>();
     state.random.set_state(std::vector<std::uint64_t>(w, w + words.numel()));
     restore_generators();
+    const auto& baseline = meta.at("controller_baseline");
+    state.controller_baseline =
+        baseline.is_null() ? std::nullopt : std::optional<double>(baseline.get<double>());
     result.history = std::move(history);
     result.search_seconds = meta.at("search_seconds").get<double>();
     return at;
@@ -365,12 +377,30 @@ SupernetRunResult run_supernet_search(const SupernetRunOptions& options, const d
     record.arch = at.arch.averages();
     record.search_seconds = at.seconds + seconds_since(started);
     valid.begin_epoch(epoch);
+    if (search->trains_controller()) {
+      // Not search time (spec §2.4). A stop request ends it; the run then resumes from this
+      // checkpoint, at the start of the controller training, which is redone whole.
+      Position phase = at;
+      phase.epoch = epoch;
+      phase.next_step = result.steps_per_epoch;
+      phase.seconds = record.search_seconds;
+      if (!options.checkpoint.empty()) save(options.checkpoint, *search, identity, result, phase);
+      const int updates = static_cast<int>(
+          options.max_batches > 0 ? std::min<std::int64_t>(kControllerUpdates, options.max_batches)
+                                  : kControllerUpdates);
+      auto training = search->train_controller(valid, updates, stop_requested);
+      if (training.stopped) return result;
+      record.controller = training;
+    }
     const auto selection = search->derive(valid);
     record.genotype = genotype_string(selection.genotype);
     record.genotype_top1 = selection.top1;
     search->prepare_valid(selection.genotype);
     record.valid = evaluate(net, valid);
-    const auto probabilities = torch::softmax(net.arch_parameters().detach(), -1).to(torch::kCPU);
+    const auto probabilities =
+        (net.controller() ? net.controller()->edge_probabilities(selection.genotype)
+                          : torch::softmax(net.arch_parameters().detach(), -1))
+            .to(torch::kCPU);
     for (std::int64_t row = 0; row < probabilities.size(0); ++row) {
       const auto r = probabilities[row].contiguous();
       record.arch_probabilities.emplace_back(r.data_ptr<float>(), r.data_ptr<float>() + r.numel());

@@ -42,10 +42,10 @@ SupernetSearch::SupernetSearch(std::string_view algorithm, int num_classes, std:
   if (epochs < 1) throw ArgError("--epochs must be at least 1");
   algorithm_ = info_->make();
   state_.epochs = epochs;
-  // The reference's order: prepare_seed, the supernet (with set_algo's redraw), .to(device),
-  // the optimizers, then genotypes[-1] from Python's `random`.
+  // The reference's order: prepare_seed, the supernet (with set_algo's redraw or controller),
+  // .to(device), the optimizers, then genotypes[-1] from Python's `random`.
   torch::manual_seed(seed);
-  state_.net = model::TopologySupernet(num_classes, /*redraw_arch=*/true);
+  state_.net = model::TopologySupernet(num_classes, info_->supernet);
   state_.net->to(device);
   state_.net->set_python_random(&state_.random);
   state_.weight_optimizer = std::make_unique<torch::optim::SGD>(state_.net->weights(),
@@ -55,11 +55,10 @@ SupernetSearch::SupernetSearch(std::string_view algorithm, int num_classes, std:
                                                                     .nesterov(true));
   if (const auto adam = algorithm_->arch_adam()) {
     state_.arch_optimizer = std::make_unique<torch::optim::Adam>(
-        std::vector<torch::Tensor>{state_.net->arch_parameters()},
-        torch::optim::AdamOptions(adam->lr)
-            .betas({0.5, 0.999})
-            .eps(adam->eps)
-            .weight_decay(adam->weight_decay));
+        state_.net->arch_weights(), torch::optim::AdamOptions(adam->lr)
+                                        .betas({0.5, 0.999})
+                                        .eps(adam->eps)
+                                        .weight_decay(adam->weight_decay));
   }
   initial_genotype_ = random_cells(state_.random, 1).front();
 }

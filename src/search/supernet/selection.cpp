@@ -80,11 +80,22 @@ std::vector<model::EdgeOps> random_cells(CPythonRandom& random, int k) {
   return out;
 }
 
-float batch_top1(const torch::Tensor& logits, const torch::Tensor& labels) {
+torch::Tensor batch_top1_tensor(const torch::Tensor& logits, const torch::Tensor& labels) {
+  // obtain_accuracy(topk=(1, 5)), op for op.
   const auto k = std::min<std::int64_t>(5, logits.size(1));
-  const auto predicted = std::get<1>(logits.topk(k, 1, true, true)).select(1, 0);
-  const auto correct = predicted.eq(labels.to(predicted.device())).sum().item<std::int64_t>();
-  return static_cast<float>(correct) * static_cast<float>(100.0 / labels.size(0));
+  const auto predicted = std::get<1>(logits.topk(k, 1, true, true)).t();
+  const auto correct =
+      predicted.eq(labels.to(predicted.device()).view({1, -1}).expand_as(predicted));
+  return correct.slice(0, 0, 1)
+      .contiguous()
+      .view(-1)
+      .to(torch::kFloat)
+      .sum(0, true)
+      .mul_(100.0 / static_cast<double>(labels.size(0)));
+}
+
+float batch_top1(const torch::Tensor& logits, const torch::Tensor& labels) {
+  return batch_top1_tensor(logits, labels).item<float>();
 }
 
 Selection select_best(model::TopologySupernetImpl& net,
