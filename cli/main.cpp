@@ -21,6 +21,7 @@
 #include "commands.h"
 #include "natsbench/util/error.h"
 #include "natsbench/util/interrupt.h"
+#include "natsbench/util/malloc_tuning.h"
 
 namespace {
 
@@ -113,6 +114,8 @@ void refuse_non_finite_numbers(const CLI::App& app) {
 int main(int argc, char** argv) {
 #ifdef NATSBENCH_CORE_ONLY
   if (!runs_here(argc, argv)) return hand_over(argv);
+#else
+  natsbench::keep_freed_memory();
 #endif
   // Logs and progress go to stderr; stdout carries only the results (JSON or tables).
   spdlog::set_default_logger(spdlog::stderr_color_mt("natsbench"));

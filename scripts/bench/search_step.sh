@@ -9,7 +9,7 @@ dataset="${1:-cifar10}"
 steps="${2:-3}"
 shift $(( $# > 2 ? 2 : $# )) || true
 algos=("$@")
-[ ${#algos[@]} -eq 0 ] && algos=(darts-v1 darts-v2 gdas setn rsps)
+[ ${#algos[@]} -eq 0 ] && algos=(darts-v1 darts-v2 gdas setn rsps enas)
 natsbench="$root/build/natsbench"
 python=/usr/bin/python3
 threads="${OMP_NUM_THREADS:-$(nproc)}"

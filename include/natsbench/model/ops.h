@@ -49,10 +49,7 @@ TORCH_MODULE(Identity);
 class AvgPool3x3Impl : public torch::nn::Module {
  public:
   AvgPool3x3Impl();
-  torch::Tensor forward(const torch::Tensor& x) { return pool_(x); }
-
- private:
-  torch::nn::AvgPool2d pool_{nullptr};
+  torch::Tensor forward(const torch::Tensor& x);  // model/avg_pool_3x3.h
 };
 TORCH_MODULE(AvgPool3x3);
 
