@@ -1,6 +1,7 @@
 #include "natsbench/model/avg_pool_3x3.h"
 
 #include <algorithm>
+#include <vector>
 
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
@@ -56,42 +57,39 @@ bool fast_path(const at::Tensor& t) {
   return t.device().is_cpu() && t.scalar_type() == at::kFloat && t.dim() == 4;
 }
 
-at::Tensor pool_forward(const at::Tensor& input) {
+// out = plane_op(in) for every (image, channel) plane of a contiguous copy of `input`, with
+// plane_op(in, out, height, width), in parallel over the planes.
+template <typename PlaneOp>
+at::Tensor map_planes(const at::Tensor& input, PlaneOp plane_op) {
   const auto x = input.contiguous();
   auto out = at::empty_like(x, at::MemoryFormat::Contiguous);
   const auto height = x.size(2), width = x.size(3), plane = height * width;
   const float* in = x.data_ptr<float>();
   float* o = out.data_ptr<float>();
   at::parallel_for(0, x.size(0) * x.size(1), 1, [&](std::int64_t begin, std::int64_t end) {
-    for (auto p = begin; p < end; ++p) {
-      window_sums<true>(in + p * plane, o + p * plane, height, width);
-    }
+    for (auto p = begin; p < end; ++p) plane_op(in + p * plane, o + p * plane, height, width);
   });
   return out;
+}
+
+at::Tensor pool_forward(const at::Tensor& input) {
+  return map_planes(input, window_sums<true>);
 }
 
 // ATen's backward adds grad_output / count of every output to each element of its window,
 // outputs in row-major order: for stride 1, pad 1 that is the forward's window sum over the
 // quotients.
 at::Tensor pool_backward(const at::Tensor& grad_output) {
-  const auto g = grad_output.contiguous();
-  auto grad_input = at::empty_like(g, at::MemoryFormat::Contiguous);
-  const auto height = g.size(2), width = g.size(3), plane = height * width;
-  const float* gin = g.data_ptr<float>();
-  float* out = grad_input.data_ptr<float>();
-  at::parallel_for(0, g.size(0) * g.size(1), 1, [&](std::int64_t begin, std::int64_t end) {
-    std::vector<float> quotients(static_cast<std::size_t>(plane));
-    for (auto p = begin; p < end; ++p) {
-      const float* gp = gin + p * plane;
-      for (std::int64_t h = 0; h < height; ++h) {
-        for (std::int64_t w = 0; w < width; ++w) {
-          quotients[h * width + w] = gp[h * width + w] / window_count(h, w, height, width);
+  return map_planes(
+      grad_output, [](const float* g, float* out, std::int64_t height, std::int64_t width) {
+        std::vector<float> quotients(static_cast<std::size_t>(height * width));
+        for (std::int64_t h = 0; h < height; ++h) {
+          for (std::int64_t w = 0; w < width; ++w) {
+            quotients[h * width + w] = g[h * width + w] / window_count(h, w, height, width);
+          }
         }
-      }
-      window_sums<false>(quotients.data(), out + p * plane, height, width);
-    }
-  });
-  return grad_input;
+        window_sums<false>(quotients.data(), out, height, width);
+      });
 }
 
 struct AvgPool3x3Function : public torch::autograd::Function<AvgPool3x3Function> {

@@ -131,11 +131,17 @@ ControllerTraining Enas::train_controller(SupernetState& state, ValidBatches& va
     const auto negated = torch::mul(sample.log_prob, python_number(-1));
     const auto advantage = reward - baseline;
     auto loss = negated * advantage;
-    reward_sum += reward.item<float>();
-    baseline_sum += baseline.item<float>();
-    top1_sum += static_cast<double>(top1.item<float>()) * 100;
-    loss_sum += loss.item<float>();
-    entropy_sum += sample.entropy.item<float>();
+    // The meters' values, in one device-to-host transfer.
+    const auto values =
+        torch::cat({loss.detach().view(-1), top1.view(-1), sample.entropy.detach().view(-1),
+                    baseline.detach().view(-1), reward.detach().view(-1)})
+            .to(torch::kCPU, torch::kDouble);
+    const double* v = values.data_ptr<double>();
+    loss_sum += v[0];
+    top1_sum += v[1] * 100;
+    entropy_sum += v[2];
+    baseline_sum += v[3];
+    reward_sum += v[4];
     loss = torch::div(loss, python_number(kSamplesPerUpdate));
     loss.backward({}, /*retain_graph=*/true);
     if ((step + 1) % kSamplesPerUpdate == 0) {
